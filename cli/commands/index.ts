@@ -1,0 +1,10 @@
+import type { Command } from 'commander';
+
+type Register = (program: Command) => void;
+
+// Each module adds one subcommand (with its own --help). Keep the list explicit: it is the CLI's table of contents.
+const commands: Register[] = [];
+
+export function registerCommands(program: Command): void {
+  for (const register of commands) register(program);
+}
