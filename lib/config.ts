@@ -1,6 +1,6 @@
 // The one place that reads the environment. Every service and command gets a typed, validated Config
 // from here; a bad value stops the process with a single line that names the variable.
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -114,46 +114,46 @@ function read(env: NodeJS.ProcessEnv, name: EnvVarName): unknown {
   return converted;
 }
 
-const ConfigSchema = Type.Object({
-  kafka: Type.Object({
-    brokers: Type.Array(Type.String()),
-    localBroker: Type.Boolean(),
-    localPort: Type.Integer(),
-    topic: Type.String(),
-    dlqTopic: Type.String(),
-    groupId: Type.String(),
-    clientId: Type.String(),
-    topicPartitions: Type.Integer(),
-  }),
-  clickhouse: Type.Object({
-    url: Type.Optional(Type.String()),
-    dataDir: Type.String(),
-    database: Type.String(),
-    user: Type.Optional(Type.String()),
-    password: Type.Optional(Type.String()),
-    cluster: Type.Optional(Type.String()),
-    rawRetentionDays: Type.Integer(),
-    rollupRetentionDays: Type.Integer(),
-  }),
-  ingest: Type.Object({
-    batchMaxRows: Type.Integer(),
-    batchMaxMs: Type.Integer(),
-    retryMaxMs: Type.Integer(),
-    shutdownTimeoutMs: Type.Integer(),
-    metricsPort: Type.Integer(),
-  }),
-  api: Type.Object({
-    host: Type.String(),
-    port: Type.Integer(),
-    tokensFile: Type.String(),
-    rateLimitPerMinute: Type.Integer(),
-    maxRangeDays: Type.Integer(),
-    maxSeries: Type.Integer(),
-    queryTimeoutS: Type.Integer(),
-  }),
-  logLevel: Type.String(),
-});
-export type Config = Static<typeof ConfigSchema>;
+export interface Config {
+  kafka: {
+    brokers: string[];
+    /** True when KAFKA_BROKERS is unset and errpulse manages its own development broker. */
+    localBroker: boolean;
+    localPort: number;
+    topic: string;
+    dlqTopic: string;
+    groupId: string;
+    clientId: string;
+    topicPartitions: number;
+  };
+  clickhouse: {
+    url?: string | undefined;
+    dataDir: string;
+    database: string;
+    user?: string | undefined;
+    password?: string | undefined;
+    cluster?: string | undefined;
+    rawRetentionDays: number;
+    rollupRetentionDays: number;
+  };
+  ingest: {
+    batchMaxRows: number;
+    batchMaxMs: number;
+    retryMaxMs: number;
+    shutdownTimeoutMs: number;
+    metricsPort: number;
+  };
+  api: {
+    host: string;
+    port: number;
+    tokensFile: string;
+    rateLimitPerMinute: number;
+    maxRangeDays: number;
+    maxSeries: number;
+    queryTimeoutS: number;
+  };
+  logLevel: string;
+}
 
 /** Reads and validates every variable; throws ConfigError on the first bad one. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {

@@ -1,0 +1,120 @@
+// The single way errpulse reaches ClickHouse: @clickhouse/client over HTTP when CLICKHOUSE_URL is set,
+// otherwise the same client on top of the embedded engine (chdb). Callers never see the difference.
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
+import type { Config } from '../config.js';
+
+export type { ClickHouseClient };
+
+type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
+
+export type ClickHouseMode = 'server' | 'embedded';
+
+export interface ClickHouse {
+  client: ClickHouseClient;
+  mode: ClickHouseMode;
+  database: string;
+  /** Where the data lives: the server URL or the embedded data folder. */
+  location: string;
+  close(): Promise<void>;
+}
+
+export class EmbeddedEngineLockedError extends Error {
+  constructor(dataDir: string) {
+    super(
+      `the embedded ClickHouse data folder ${dataDir} is in use by another process. ` +
+        'The embedded engine serves one process only: run ingest and API together with `errpulse start`, ' +
+        'or set CLICKHOUSE_URL to a ClickHouse server so several processes can share it.',
+    );
+    this.name = 'EmbeddedEngineLockedError';
+  }
+}
+
+/**
+ * Settings sent with every request. The embedded engine applies per-request settings as session-wide
+ * `SET`s, so a setting one request needs would otherwise leak into the next: an insert without its own
+ * deduplication token would inherit the previous batch's token and be silently dropped as a duplicate.
+ * Naming the defaults on every request makes both backends behave alike.
+ */
+function baseSettings(queryTimeoutS: number): ClickHouseSettings {
+  return {
+    insert_deduplication_token: '',
+    max_execution_time: queryTimeoutS,
+  };
+}
+
+export interface ConnectOptions {
+  /** Create the database when missing (migrations do; services expect it to exist). */
+  createDatabase?: boolean;
+  /** Default max_execution_time for every request, in seconds. */
+  queryTimeoutS?: number;
+}
+
+export async function connectClickHouse(cfg: Config['clickhouse'], opts: ConnectOptions = {}): Promise<ClickHouse> {
+  const settings = baseSettings(opts.queryTimeoutS ?? 300);
+  if (cfg.url) {
+    if (opts.createDatabase) {
+      const bootstrap = createClient({ url: cfg.url, username: cfg.user, password: cfg.password });
+      try {
+        const onCluster = cfg.cluster ? ` ON CLUSTER ${cfg.cluster}` : '';
+        await bootstrap.command({ query: `CREATE DATABASE IF NOT EXISTS ${cfg.database}${onCluster}` });
+      } finally {
+        await bootstrap.close();
+      }
+    }
+    const client = createClient({
+      url: cfg.url,
+      username: cfg.user,
+      password: cfg.password,
+      database: cfg.database,
+      clickhouse_settings: settings,
+      request_timeout: (opts.queryTimeoutS ?? 300) * 1000 + 5000,
+    });
+    return { client, mode: 'server', database: cfg.database, location: cfg.url, close: () => client.close() };
+  }
+
+  const dataDir = resolve(cfg.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  // chdb is loaded lazily so that server deployments never load the native addon.
+  const { createChdbConnection } = await import('chdb/connection');
+  let connection;
+  try {
+    connection = createChdbConnection({ path: dataDir });
+  } catch (err) {
+    if (isLockedByAnotherProcess(dataDir, err)) throw new EmbeddedEngineLockedError(dataDir);
+    throw err;
+  }
+  // chdb types its connection against @clickhouse/client-common, which the client package now bundles
+  // as its own copy; the two declare the same interface but TypeScript sees them as unrelated types.
+  const client = createClient({ connection: connection as unknown as ClientConnection, clickhouse_settings: settings });
+  // The embedded connection ignores the client's `database` option; a session-level USE gives every
+  // unqualified table name the same meaning it has against a server.
+  await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${cfg.database}` });
+  await client.command({ query: `USE ${cfg.database}` });
+  return { client, mode: 'embedded', database: cfg.database, location: dataDir, close: () => client.close() };
+}
+
+/**
+ * The engine prints the lock failure on stderr and throws a generic "Failed to create connection", so the
+ * cause is read from the engine's own `status` file, which names the process that holds the folder.
+ */
+function isLockedByAnotherProcess(dataDir: string, err: unknown): boolean {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if (/Cannot lock file|Another server instance/i.test(e.message)) return true;
+  }
+  let status: string;
+  try {
+    status = readFileSync(join(dataDir, 'status'), 'utf8');
+  } catch {
+    return false;
+  }
+  const pid = Number(/PID:\s*(\d+)/.exec(status)?.[1]);
+  if (!pid || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
