@@ -41,6 +41,9 @@ function baseSettings(queryTimeoutS: number): ClickHouseSettings {
   return {
     insert_deduplication_token: '',
     max_execution_time: queryTimeoutS,
+    // A server quotes 64-bit integers in JSON by default and the embedded engine does not; counts fit
+    // in a double, so both answer plain numbers.
+    output_format_json_quote_64bit_integers: 0,
   };
 }
 
