@@ -40,7 +40,7 @@ function makeRows(count: number, offsetBase: number) {
 
 const insertSettings = (token: string) => ({
   insert_deduplication_token: token,
-  deduplicate_blocks_in_dependent_materialized_views: 1,
+  deduplicate_blocks_in_dependent_materialized_views: 1 as const,
 });
 
 describe('ClickHouse schema', () => {
