@@ -2,7 +2,7 @@
 // otherwise the same client on top of the embedded engine (chdb). Callers never see the difference.
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import type { Config } from '../config.js';
 
 export type { ClickHouseClient };
@@ -73,6 +73,9 @@ export async function connectClickHouse(cfg: Config['clickhouse'], opts: Connect
       database: cfg.database,
       clickhouse_settings: settings,
       request_timeout: (opts.queryTimeoutS ?? 300) * 1000 + 5000,
+      // The client's own logger writes unstructured text to the console; every failure reaches the
+      // caller as an error and is logged there, through pino.
+      log: { level: ClickHouseLogLevel.OFF },
     });
     return { client, mode: 'server', database: cfg.database, location: cfg.url, close: () => client.close() };
   }
