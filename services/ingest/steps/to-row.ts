@@ -1,0 +1,113 @@
+// Step 4: a validated, tagged event → the error_events row. Deterministic: the same message at the
+// same offset always gives the same row (no clocks, no random ids), which is what lets a replayed
+// batch be recognised by ClickHouse's insert deduplication.
+import type { ErrorTags } from '../../../lib/catalog/index.js';
+import { MAX_STORED_MESSAGE_BYTES, type ApiErrorEventV1 } from '../../../lib/contract/index.js';
+
+export interface MessageSource {
+  topic: string;
+  partition: number;
+  offset: number;
+}
+
+/** One row of error_events, keyed by column name. ingested_at is left to the column default. */
+export interface EventRow {
+  event_id: string;
+  /** 'YYYY-MM-DD hh:mm:ss.sss' in UTC, the text form both DateTime64 parsers accept without best-effort mode. */
+  event_time: string;
+  app_id: string;
+  region: string;
+  code: string;
+  category: string;
+  family: string;
+  fault: ErrorTags['fault'];
+  known: boolean;
+  schema_version: number;
+  http_status: number | null;
+  method: string;
+  route: string;
+  api_version: string;
+  request_id: string;
+  uid: string;
+  sdk: string;
+  message: string;
+  latency_ms: number | null;
+  kafka_topic: string;
+  kafka_partition: number;
+  kafka_offset: number;
+}
+
+/** Columns in the order the writer sends them. */
+export const EVENT_ROW_COLUMNS = [
+  'event_id',
+  'event_time',
+  'app_id',
+  'region',
+  'code',
+  'category',
+  'family',
+  'fault',
+  'known',
+  'schema_version',
+  'http_status',
+  'method',
+  'route',
+  'api_version',
+  'request_id',
+  'uid',
+  'sdk',
+  'message',
+  'latency_ms',
+  'kafka_topic',
+  'kafka_partition',
+  'kafka_offset',
+] as const satisfies readonly (keyof EventRow)[];
+
+/** The id of an event that brought none: unique per Kafka message and stable across replays. */
+export function derivedEventId(source: MessageSource): string {
+  return `${source.topic}:${source.partition}:${source.offset}`;
+}
+
+export function toRow(event: ApiErrorEventV1, timeMs: number, tags: ErrorTags, source: MessageSource): EventRow {
+  return {
+    event_id: event.eventId ?? derivedEventId(source),
+    event_time: formatEventTime(timeMs),
+    app_id: event.appId,
+    region: event.region,
+    code: event.code,
+    category: tags.category,
+    family: tags.family,
+    fault: tags.fault,
+    known: tags.known,
+    schema_version: event.schemaVersion ?? 1,
+    http_status: event.httpStatus ?? null,
+    method: event.method ?? '',
+    route: event.route ?? '',
+    api_version: event.apiVersion ?? '',
+    request_id: event.requestId ?? '',
+    uid: event.uid ?? '',
+    sdk: event.sdk ?? '',
+    message: truncateUtf8(event.message ?? '', MAX_STORED_MESSAGE_BYTES),
+    latency_ms: event.latencyMs ?? null,
+    kafka_topic: source.topic,
+    kafka_partition: source.partition,
+    kafka_offset: source.offset,
+  };
+}
+
+export function formatEventTime(timeMs: number): string {
+  const iso = new Date(timeMs).toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
+}
+
+/** The longest prefix of `text` whose UTF-8 encoding fits in `maxBytes`, never splitting a character. */
+export function truncateUtf8(text: string, maxBytes: number): string {
+  // Every UTF-16 code unit encodes to at most 3 bytes, so short strings need no measuring.
+  if (text.length * 3 <= maxBytes) return text;
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length <= maxBytes) return text;
+  let end = maxBytes;
+  // Step back over continuation bytes (10xxxxxx) to the start of the character that did not fit.
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end).toString('utf8');
+}
