@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import { registerCatalogCommand } from './catalog.js';
 import { registerMigrate } from './migrate.js';
+import { registerKafkaCommand } from './kafka.js';
 
 type Register = (program: Command) => void;
 
 // Each module adds one subcommand (with its own --help). Keep the list explicit: it is the CLI's table of contents.
-const commands: Register[] = [registerCatalogCommand, registerMigrate];
+const commands: Register[] = [registerCatalogCommand, registerMigrate, registerKafkaCommand];
 
 export function registerCommands(program: Command): void {
   for (const register of commands) register(program);
