@@ -9,15 +9,13 @@ import { existsSync, readFileSync, openSync, closeSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile, mkdtemp, open } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
+import { PROJECT_ROOT } from '../paths.js';
 
-/** The folder holding infra/kafka/pom.xml, found from this module whether it runs from lib/ or dist/lib/. */
-export const REPO_ROOT = findRepoRoot(dirname(fileURLToPath(import.meta.url)));
-export const POM_FILE = join(REPO_ROOT, 'infra', 'kafka', 'pom.xml');
-export const LOG4J2_CONFIG = join(REPO_ROOT, 'infra', 'kafka', 'log4j2.properties');
-export const DEFAULT_CACHE_DIR = join(REPO_ROOT, '.cache', 'kafka');
-export const DEFAULT_DATA_DIR = join(REPO_ROOT, '.data', 'kafka');
+export const POM_FILE = join(PROJECT_ROOT, 'infra', 'kafka', 'pom.xml');
+export const LOG4J2_CONFIG = join(PROJECT_ROOT, 'infra', 'kafka', 'log4j2.properties');
+export const DEFAULT_CACHE_DIR = join(PROJECT_ROOT, '.cache', 'kafka');
+export const DEFAULT_DATA_DIR = join(PROJECT_ROOT, '.data', 'kafka');
 export const DEFAULT_HEAP = '512m';
 
 const PID_FILE = 'broker.pid';
@@ -26,13 +24,6 @@ const STATE_FILE = 'broker.json';
 const PROPERTIES_FILE = 'server.properties';
 const STORAGE_DIR = 'kraft';
 const COMPLETE_MARKER = '.complete';
-
-function findRepoRoot(from: string): string {
-  for (let dir = from; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'infra', 'kafka', 'pom.xml'))) return dir;
-    if (dirname(dir) === dir) throw new Error(`cannot find infra/kafka/pom.xml above ${from}`);
-  }
-}
 
 export class LocalBrokerError extends Error {
   override name = 'LocalBrokerError';
