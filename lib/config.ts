@@ -82,6 +82,7 @@ export const ENV_VARS = {
   API_RATE_LIMIT_PER_MINUTE: positiveInt('Requests per minute allowed per API token.', '600', 1_000_000),
   API_MAX_RANGE_DAYS: positiveInt('Longest time range one API query may cover (days).', '31', 3650),
   API_MAX_SERIES: positiveInt('Most series one /v1/rates answer may hold.', '500', 100_000),
+  API_MAX_POINTS: positiveInt('Most points per series one /v1/rates answer may hold (24 h at 1 m is 1440).', '5000', 1_000_000),
   API_QUERY_TIMEOUT_S: positiveInt('ClickHouse max_execution_time for API queries (seconds).', '10', 3600),
   LOG_LEVEL: {
     schema: Type.Union(LOG_LEVELS.map((l) => Type.Literal(l))),
@@ -150,6 +151,7 @@ export interface Config {
     rateLimitPerMinute: number;
     maxRangeDays: number;
     maxSeries: number;
+    maxPoints: number;
     queryTimeoutS: number;
   };
   logLevel: string;
@@ -195,6 +197,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       rateLimitPerMinute: v('API_RATE_LIMIT_PER_MINUTE'),
       maxRangeDays: v('API_MAX_RANGE_DAYS'),
       maxSeries: v('API_MAX_SERIES'),
+      maxPoints: v('API_MAX_POINTS'),
       queryTimeoutS: v('API_QUERY_TIMEOUT_S'),
     },
     logLevel: v('LOG_LEVEL'),

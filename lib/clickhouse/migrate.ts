@@ -186,6 +186,7 @@ async function reconcileRetention(client: ClickHouseClient, o: SchemaOptions): P
     [local('error_events'), `toDateTime(event_time) + toIntervalDay(${o.rawRetentionDays})`],
     [local('error_counts_1m'), `minute + toIntervalDay(${o.rollupRetentionDays})`],
     [local('error_counts_1h'), `hour + toIntervalDay(${o.rollupRetentionDays})`],
+    [local('error_counts_1m_by_category'), `minute + toIntervalDay(${o.rollupRetentionDays})`],
   ];
   const rows = await client
     .query({
