@@ -1,12 +1,14 @@
 import type { Command } from 'commander';
+import { registerApiCommand } from './api.js';
 import { registerCatalogCommand } from './catalog.js';
 import { registerMigrate } from './migrate.js';
 import { registerKafkaCommand } from './kafka.js';
+import { registerTokenCommand } from './token.js';
 
 type Register = (program: Command) => void;
 
 // Each module adds one subcommand (with its own --help). Keep the list explicit: it is the CLI's table of contents.
-const commands: Register[] = [registerCatalogCommand, registerMigrate, registerKafkaCommand];
+const commands: Register[] = [registerCatalogCommand, registerMigrate, registerKafkaCommand, registerApiCommand, registerTokenCommand];
 
 export function registerCommands(program: Command): void {
   for (const register of commands) register(program);

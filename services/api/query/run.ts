@@ -1,0 +1,74 @@
+// Runs the API's ClickHouse queries with the API's time limit, and turns ClickHouse failures into the
+// API's error envelope: a timeout is a 504 that says which limit was hit, an unreachable or overloaded
+// ClickHouse a 503, anything else a 500 that is logged. Nothing here builds SQL.
+import type { ClickHouse } from '../../../lib/clickhouse/client.js';
+import { ApiError } from '../errors.js';
+
+export interface QueryRunner {
+  /** Rows as objects. The JSON format is one document, parsed by one JSON.parse, not one per row. */
+  rows<T>(sql: string, params: Record<string, unknown>): Promise<T[]>;
+}
+
+// ClickHouse error codes (ErrorCodes.cpp) the API answers specifically.
+const TIMEOUT_EXCEEDED = '159';
+const UNKNOWN_TABLE = '60';
+const OVERLOADED = new Set([
+  '202', // TOO_MANY_SIMULTANEOUS_QUERIES
+  '241', // MEMORY_LIMIT_EXCEEDED
+  '396', // TOO_MANY_ROWS_OR_BYTES
+]);
+const NETWORK_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENOTFOUND', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN']);
+
+export function createQueryRunner(clickhouse: ClickHouse, queryTimeoutS: number): QueryRunner {
+  return {
+    async rows<T>(sql: string, params: Record<string, unknown>): Promise<T[]> {
+      try {
+        const result = await clickhouse.client.query({
+          query: sql,
+          query_params: params,
+          format: 'JSON',
+          // Stated on every request: the embedded engine keeps settings for the whole session.
+          clickhouse_settings: { max_execution_time: queryTimeoutS, timeout_overflow_mode: 'throw' },
+        });
+        return (await result.json<T>()).data;
+      } catch (err) {
+        throw classifyClickHouseError(err, queryTimeoutS);
+      }
+    },
+  };
+}
+
+/** Maps a failed query to the error the API answers with. */
+export function classifyClickHouseError(err: unknown, queryTimeoutS: number): ApiError {
+  if (err instanceof ApiError) return err;
+  const code = String((err as { code?: unknown }).code ?? '');
+  const message = err instanceof Error ? err.message : String(err);
+  if (code === TIMEOUT_EXCEEDED || /^Timeout error/i.test(message)) {
+    return new ApiError(
+      504,
+      'ERR_OPERATION_FAILED',
+      `the query ran longer than ${queryTimeoutS} s (API_QUERY_TIMEOUT_S) and was stopped; narrow the time range or add filters`,
+    );
+  }
+  if (OVERLOADED.has(code)) {
+    return new ApiError(503, 'ERR_OPERATION_FAILED', `ClickHouse refused the query for lack of resources (${firstLine(message)}); retry later or narrow the query`);
+  }
+  if (NETWORK_ERRORS.has(code)) {
+    return new ApiError(503, 'ERR_OPERATION_FAILED', `ClickHouse is unreachable (${code}); retry later`);
+  }
+  if (code === UNKNOWN_TABLE) {
+    return new ApiError(503, 'ERR_OPERATION_FAILED', 'the ClickHouse schema is incomplete; run `errpulse migrate`');
+  }
+  const failure = new ApiError(500, 'ERR_OPERATION_FAILED', 'the query failed unexpectedly; the server log has the details');
+  failure.cause = err;
+  return failure;
+}
+
+function firstLine(text: string): string {
+  return text.split('\n', 1)[0]?.slice(0, 200) ?? '';
+}
+
+/** A DateTime64(3) query parameter: unix seconds with milliseconds, which both backends bind exactly. */
+export function dateTime64Param(date: Date): string {
+  return (date.getTime() / 1000).toFixed(3);
+}

@@ -1,0 +1,59 @@
+import { Type, type Static } from '@fastify/type-provider-typebox';
+import { API_ERROR_EVENT_V1_SCHEMA } from '../../../../lib/contract/index.js';
+import { ErrorEnvelope, QUERY_ERROR_RESPONSES } from '../../errors.js';
+import { filterQuerySchema } from '../../query/filters.js';
+
+export const CatalogEntrySchema = Type.Object({
+  code: Type.String({ examples: ['ERR_WS_INIT_FAILED'] }),
+  category: Type.String({ examples: ['WebSocket'] }),
+  categorySlug: Type.String({ examples: ['websocket'] }),
+  description: Type.String(),
+  family: Type.String({ description: 'The first two tokens of the code (see docs/catalog.md)', examples: ['ERR_WS'] }),
+  fault: Type.String({ enum: ['client', 'server'] }),
+  severity: Type.String({ enum: ['critical', 'high', 'medium', 'low'] }),
+});
+
+export const CatalogQuery = Type.Object(
+  { category: filterQuerySchema.category, code: filterQuerySchema.code },
+  { additionalProperties: false },
+);
+export type CatalogQueryValues = Static<typeof CatalogQuery>;
+
+const { 400: badRequest, 401: unauthorized, 429: tooMany } = QUERY_ERROR_RESPONSES;
+
+export const listCatalogSchema = {
+  summary: 'Catalog entries',
+  description: 'Every code of the error guide with its category, family, fault kind and severity, optionally filtered by category or code.',
+  tags: ['catalog'],
+  querystring: CatalogQuery,
+  response: {
+    200: Type.Object({
+      categories: Type.Array(Type.Object({ name: Type.String(), slug: Type.String(), codes: Type.Integer() })),
+      entries: Type.Array(CatalogEntrySchema),
+    }),
+    400: badRequest,
+    401: unauthorized,
+    429: tooMany,
+  },
+};
+
+export const CatalogCodeParams = Type.Object(
+  {
+    code: Type.String({ pattern: API_ERROR_EVENT_V1_SCHEMA.properties.code.pattern, description: 'an error code such as ERR_UID_NOT_FOUND' }),
+  },
+  { additionalProperties: false },
+);
+export type CatalogCodeParamsValues = Static<typeof CatalogCodeParams>;
+
+export const getCatalogEntrySchema = {
+  summary: 'One catalog entry',
+  tags: ['catalog'],
+  params: CatalogCodeParams,
+  response: {
+    200: CatalogEntrySchema,
+    400: badRequest,
+    401: unauthorized,
+    404: { ...ErrorEnvelope, description: 'ERR_API_NOT_FOUND: the code is not in the catalog' },
+    429: tooMany,
+  },
+};

@@ -1,0 +1,19 @@
+import { Type } from '@fastify/type-provider-typebox';
+
+export const healthzSchema = {
+  summary: 'Liveness: the process answers',
+  tags: ['operations'],
+  response: { 200: Type.Object({ status: Type.Literal('ok') }) },
+};
+
+const Readiness = Type.Object({
+  ready: Type.Boolean(),
+  reason: Type.Optional(Type.String({ description: 'Why not ready; absent when ready' })),
+});
+
+export const readyzSchema = {
+  summary: 'Readiness: ClickHouse answers and the process is ready to serve',
+  description: 'Says nothing about the data: only whether queries can be answered now.',
+  tags: ['operations'],
+  response: { 200: Readiness, 503: Readiness },
+};

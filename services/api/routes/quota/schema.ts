@@ -1,0 +1,51 @@
+import { Type, type Static } from '@fastify/type-provider-typebox';
+import { QUOTA_CODES } from '../../../../lib/catalog/index.js';
+import { QUERY_ERROR_RESPONSES } from '../../errors.js';
+import { rangeQuerySchema } from '../../query/common-schema.js';
+import { filterQuerySchema } from '../../query/filters.js';
+
+export const QUOTA_DEFAULT_RANGE = { from: 'now-24h', to: 'now' };
+export const QUOTA_DEFAULT_LIMIT = 50;
+
+export const QuotaQuery = Type.Object(
+  {
+    ...rangeQuerySchema(QUOTA_DEFAULT_RANGE),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: QUOTA_DEFAULT_LIMIT, description: 'How many apps to return, most affected first' })),
+    app: filterQuerySchema.app,
+    region: filterQuerySchema.region,
+  },
+  { additionalProperties: false },
+);
+export type QuotaQueryValues = Static<typeof QuotaQuery>;
+
+const counts = {
+  count: Type.Integer({ description: 'Events in the window' }),
+  previous: Type.Integer({ description: 'Events in the previous window of equal length' }),
+  change: Type.Integer({ description: 'count − previous' }),
+  ratio: Type.Union([Type.Number(), Type.Null()], { description: 'count / previous; null when previous is 0' }),
+  firstSeen: Type.Union([Type.String(), Type.Null()], { description: 'First event in the window; null when none' }),
+  lastSeen: Type.Union([Type.String(), Type.Null()], { description: 'Last event in the window; null when none' }),
+};
+
+export const QuotaResponse = Type.Object({
+  window: Type.Object({ from: Type.String(), to: Type.String() }),
+  previousWindow: Type.Object({ from: Type.String(), to: Type.String() }),
+  codes: Type.Array(Type.Object({ code: Type.String(), description: Type.String() }), { description: 'The plan and limit codes counted' }),
+  apps: Type.Array(
+    Type.Object({
+      app: Type.String(),
+      ...counts,
+      codes: Type.Array(Type.Object({ code: Type.String(), ...counts })),
+    }),
+  ),
+});
+
+export const quotaSchema = {
+  summary: 'Apps hitting their plan limits',
+  description:
+    `Per app, the plan and limit codes (${QUOTA_CODES.join(', ')}): counts, the trend against the previous window, first and last seen, ranked by count. ` +
+    'Reads the raw events, so the window is exact to the millisecond and covers at most RAW_RETENTION_DAYS.',
+  tags: ['analytics'],
+  querystring: QuotaQuery,
+  response: { 200: QuotaResponse, ...QUERY_ERROR_RESPONSES },
+};

@@ -1,0 +1,54 @@
+// GET /v1/rates: error counts and rates over time, optionally split by one or two dimensions.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { ApiError, badParameter } from '../../errors.js';
+import { principalOf } from '../../plugins/auth.js';
+import { BEARER_SECURITY } from '../../plugins/openapi.js';
+import { filterConditions, resolveFilters } from '../../query/filters.js';
+import { chooseSource, type Dimension } from '../../query/sources.js';
+import { chooseBuckets, resolveRange, unixSeconds } from '../../query/time-range.js';
+import { ratesQuery, type RatesRow } from './queries.js';
+import { RATES_DEFAULT_RANGE, ratesSchema } from './schema.js';
+import { buildSeries } from './series.js';
+import type { QueryRouteOptions } from '../options.js';
+
+export const ratesRoutes: FastifyPluginAsyncTypebox<QueryRouteOptions> = async (app, { config, runner }) => {
+  app.get('', { schema: { ...ratesSchema, security: BEARER_SECURITY } }, async (request) => {
+    const query = request.query;
+    const now = new Date();
+    const range = resolveRange(query, RATES_DEFAULT_RANGE, now, config.maxRangeDays);
+    if (!range.ok) throw new ApiError(400, 'ERR_BAD_REQUEST', range.error);
+    const buckets = chooseBuckets(range.value, query.interval ?? 'auto', config.maxPoints);
+    if (!buckets.ok) throw new ApiError(400, 'ERR_BAD_REQUEST', buckets.error);
+    const dimensions = [...new Set(query.groupBy ?? [])] as Dimension[];
+    if (query.top !== undefined && query.top > config.maxSeries) {
+      throw badParameter('querystring', 'top', `must be at most ${config.maxSeries} (API_MAX_SERIES)`);
+    }
+    const filters = resolveFilters(query, principalOf(request));
+    const source = chooseSource(dimensions, filters, buckets.value.stepSeconds);
+    const conditions = filterConditions(filters);
+    const keep = query.top ?? config.maxSeries;
+    const rows = await runner.rows<RatesRow>(ratesQuery(source, dimensions, conditions.sql), {
+      ...conditions.params,
+      step: buckets.value.stepSeconds,
+      from: unixSeconds(buckets.value.from),
+      to: unixSeconds(buckets.value.to),
+      keep,
+    });
+    const seriesCount = rows[0]?.series_count ?? 0;
+    if (query.top === undefined && seriesCount > config.maxSeries) {
+      throw badParameter(
+        'querystring',
+        'groupBy',
+        `${dimensions.join(', ')} gives ${seriesCount} series, more than ${config.maxSeries} (API_MAX_SERIES); add top=N to fold the rest into "other", or filter`,
+      );
+    }
+    return {
+      from: buckets.value.from.toISOString(),
+      to: buckets.value.to.toISOString(),
+      interval: buckets.value.interval,
+      source: source.table,
+      groupBy: dimensions,
+      series: buildSeries(rows, buckets.value, dimensions, now),
+    };
+  });
+};
