@@ -1,0 +1,432 @@
+// The query API's numbers against counts computed here, in plain TypeScript, from the seeded events
+// (api-seed.ts), on an embedded (or the stack's) ClickHouse filled through the ingest row path. Also
+// the token scope: a token for app-a sees app-a only, on every endpoint.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { QUOTA_CODES, findEntry, tagCode } from '../../lib/catalog/index.js';
+import { SPIKE_DEFAULTS, SPIKE_SCORE_THRESHOLD } from '../../lib/spike-detector.js';
+import { RANGE, SEEDED_EVENTS, SPIKE, T0, get, iso, openApiFixture, type ApiFixture, type SeededEvent } from './api-seed.js';
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+let api: ApiFixture;
+
+beforeAll(async () => {
+  api = await openApiFixture();
+});
+afterAll(async () => {
+  await api?.close();
+});
+
+interface Point {
+  t: string;
+  count: number;
+  perMinute: number;
+}
+interface Series {
+  key: string;
+  dimensions: Record<string, string>;
+  other: boolean;
+  total: number;
+  points: Point[];
+}
+
+const within = (e: SeededEvent, from: number, to: number) => e.timeMs >= from && e.timeMs < to;
+const categoryOf = (e: SeededEvent) => tagCode(e.code).category;
+const familyOf = (e: SeededEvent) => tagCode(e.code).family;
+
+/** Expected series: events of [from, to) counted per bucket and key, largest total first, ties by key. */
+function expectedSeries(events: readonly SeededEvent[], from: number, to: number, stepMs: number, keyOf: (e: SeededEvent) => string) {
+  const buckets = (to - from) / stepMs;
+  const byKey = new Map<string, number[]>();
+  for (const e of events) {
+    if (!within(e, from, to)) continue;
+    const key = keyOf(e);
+    const counts = byKey.get(key) ?? new Array<number>(buckets).fill(0);
+    counts[Math.floor((e.timeMs - from) / stepMs)]! += 1;
+    byKey.set(key, counts);
+  }
+  return [...byKey.entries()]
+    .map(([key, counts]) => ({ key, counts, total: counts.reduce((a, b) => a + b, 0) }))
+    .sort((a, b) => b.total - a.total || (a.key < b.key ? -1 : 1));
+}
+
+function pointsOf(counts: number[], from: number, stepMs: number): Point[] {
+  return counts.map((count, i) => ({ t: iso(from + i * stepMs), count, perMinute: count / (stepMs / MINUTE) }));
+}
+
+const rangeQuery = `from=${iso(RANGE.from)}&to=${iso(RANGE.to)}`;
+
+describe('GET /v1/rates', () => {
+  it('counts per 5-minute bucket and category from the narrow rollup, every bucket present', async () => {
+    const res = await get(api, `/v1/rates?${rangeQuery}&interval=5m&groupBy=category`, api.token);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ from: iso(RANGE.from), to: iso(RANGE.to), interval: '5m', source: 'error_counts_1m_by_category', groupBy: ['category'] });
+    const expected = expectedSeries(SEEDED_EVENTS, RANGE.from, RANGE.to, 5 * MINUTE, categoryOf);
+    expect(expected.length).toBeGreaterThan(4);
+    expect(res.body.series).toEqual(
+      expected.map((s) => ({ key: s.key, dimensions: { category: s.key }, other: false, total: s.total, points: pointsOf(s.counts, RANGE.from, 5 * MINUTE) })),
+    );
+  });
+
+  it('keeps the top N codes and folds the rest into "other", bucket by bucket', async () => {
+    const res = await get(api, `/v1/rates?${rangeQuery}&interval=5m&groupBy=code&top=3`, api.token);
+    expect(res.status).toBe(200);
+    expect(res.body.source).toBe('error_counts_1m');
+    const expected = expectedSeries(SEEDED_EVENTS, RANGE.from, RANGE.to, 5 * MINUTE, (e) => e.code);
+    const kept = expected.slice(0, 3);
+    const rest = expected.slice(3).reduce((sum, s) => sum.map((n, i) => n + (s.counts[i] as number)), new Array<number>(24).fill(0));
+    const series = res.body.series as Series[];
+    expect(series.map((s) => s.key)).toEqual([...kept.map((s) => s.key), 'other']);
+    kept.forEach((s, i) => expect(series[i]!.points).toEqual(pointsOf(s.counts, RANGE.from, 5 * MINUTE)));
+    expect(series[3]).toEqual({ key: 'other', dimensions: {}, other: true, total: rest.reduce((a, b) => a + b, 0), points: pointsOf(rest, RANGE.from, 5 * MINUTE) });
+  });
+
+  it('reads the hourly rollup for hour buckets, grouped by two dimensions', async () => {
+    const res = await get(api, `/v1/rates?${rangeQuery}&interval=1h&groupBy=app,region`, api.token);
+    expect(res.status).toBe(200);
+    expect(res.body.source).toBe('error_counts_1h');
+    const expected = expectedSeries(SEEDED_EVENTS, RANGE.from, RANGE.to, HOUR, (e) => `${e.app} / ${e.region}`);
+    expect((res.body.series as Series[]).map((s) => [s.key, s.dimensions, s.points.map((p) => p.count)])).toEqual(
+      expected.map((s) => [s.key, { app: s.key.split(' / ')[0], region: s.key.split(' / ')[1] }, s.counts]),
+    );
+    expect((res.body.series as Series[])[0]!.points[0]!.perMinute).toBe(expected[0]!.counts[0]! / 60);
+  });
+
+  it('reads the raw events for an httpStatus filter, with code prefix patterns', async () => {
+    const res = await get(api, `/v1/rates?${rangeQuery}&interval=1h&groupBy=code&httpStatus=500&code=ERR_WS_*,ERR_OPERATION_FAILED`, api.token);
+    expect(res.status).toBe(200);
+    expect(res.body.source).toBe('error_events');
+    const matching = SEEDED_EVENTS.filter((e) => e.httpStatus === 500 && (e.code.startsWith('ERR_WS_') || e.code === 'ERR_OPERATION_FAILED'));
+    const expected = expectedSeries(matching, RANGE.from, RANGE.to, HOUR, (e) => e.code);
+    expect((res.body.series as Series[]).map((s) => [s.key, s.total])).toEqual(expected.map((s) => [s.key, s.total]));
+  });
+
+  it('answers one total series with interval=auto (1 m over two hours), filtered by family and fault', async () => {
+    const res = await get(api, `/v1/rates?${rangeQuery}&family=ERR_WS&fault=server`, api.token);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ interval: '1m', source: 'error_counts_1m_by_category' });
+    const expected = expectedSeries(SEEDED_EVENTS.filter((e) => familyOf(e) === 'ERR_WS'), RANGE.from, RANGE.to, MINUTE, () => 'total');
+    expect(res.body.series).toEqual([{ key: 'total', dimensions: {}, other: false, total: expected[0]!.total, points: pointsOf(expected[0]!.counts, RANGE.from, MINUTE) }]);
+  });
+
+  it('widens a range to whole buckets', async () => {
+    const res = await get(api, `/v1/rates?from=${iso(RANGE.from + 90_000)}&to=${iso(RANGE.from + 7 * MINUTE)}&interval=5m`, api.token);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ from: iso(RANGE.from), to: iso(RANGE.from + 10 * MINUTE) });
+    const expected = expectedSeries(SEEDED_EVENTS, RANGE.from, RANGE.from + 10 * MINUTE, 5 * MINUTE, () => 'total');
+    expect((res.body.series as Series[])[0]!.points.map((p) => p.count)).toEqual(expected[0]!.counts);
+  });
+});
+
+describe('GET /v1/top', () => {
+  const window = { from: RANGE.from + HOUR, to: RANGE.to };
+  const topQuery = `from=${iso(window.from)}&to=${iso(window.to)}`;
+
+  function expectedTop(keyOf: (e: SeededEvent) => string, events: readonly SeededEvent[] = SEEDED_EVENTS) {
+    const counts = new Map<string, { count: number; previous: number }>();
+    for (const e of events) {
+      const inWindow = within(e, window.from, window.to);
+      const inPrevious = within(e, window.from - HOUR, window.from);
+      if (!inWindow && !inPrevious) continue;
+      const c = counts.get(keyOf(e)) ?? { count: 0, previous: 0 };
+      if (inWindow) c.count++;
+      else c.previous++;
+      counts.set(keyOf(e), c);
+    }
+    const total = [...counts.values()].reduce((n, c) => n + c.count, 0);
+    return { counts, total, previousTotal: [...counts.values()].reduce((n, c) => n + c.previous, 0) };
+  }
+
+  it('ranks apps by count with the previous window, change, ratio and share', async () => {
+    const res = await get(api, `/v1/top?dimension=app&${topQuery}`, api.token);
+    expect(res.status).toBe(200);
+    const { counts, total, previousTotal } = expectedTop((e) => e.app);
+    expect(res.body).toMatchObject({
+      dimension: 'app',
+      window: { from: iso(window.from), to: iso(window.to) },
+      previousWindow: { from: iso(window.from - HOUR), to: iso(window.from) },
+      source: 'error_counts_1m',
+      total,
+      previousTotal,
+    });
+    const items = [...counts.entries()]
+      .sort((a, b) => b[1].count - a[1].count || (a[0] < b[0] ? -1 : 1))
+      .map(([value, c]) => ({ value, count: c.count, previous: c.previous, change: c.count - c.previous, ratio: c.previous > 0 ? c.count / c.previous : null, share: c.count / total, description: null }));
+    expect(res.body.items).toEqual(items);
+  });
+
+  it('describes codes from the catalog, unknown codes as such, and sorts by increase', async () => {
+    const res = await get(api, `/v1/top?dimension=code&sort=increase&limit=20&${topQuery}`, api.token);
+    expect(res.status).toBe(200);
+    const { counts } = expectedTop((e) => e.code);
+    const expected = [...counts.entries()]
+      .filter(([, c]) => c.count > 0)
+      .sort((a, b) => b[1].count - b[1].previous - (a[1].count - a[1].previous) || b[1].count - a[1].count || (a[0] < b[0] ? -1 : 1));
+    const items = res.body.items as Array<{ value: string; count: number; previous: number; description: string }>;
+    expect(items.map((i) => [i.value, i.count, i.previous])).toEqual(expected.map(([code, c]) => [code, c.count, c.previous]));
+    for (const item of items) expect(item.description).toBe(findEntry(item.value)?.description ?? 'Not in the error catalog.');
+    expect(items.some((i) => i.value === 'ERR_BRAND_NEW_THING')).toBe(true);
+  });
+
+  it('limits the list and reads the narrow rollup for categories', async () => {
+    const res = await get(api, `/v1/top?dimension=category&limit=2&${topQuery}`, api.token);
+    expect(res.status).toBe(200);
+    expect(res.body.source).toBe('error_counts_1m_by_category');
+    const { counts } = expectedTop(categoryOf);
+    const expected = [...counts.entries()].filter(([, c]) => c.count > 0).sort((a, b) => b[1].count - a[1].count || (a[0] < b[0] ? -1 : 1));
+    expect((res.body.items as Array<{ value: string; count: number }>).map((i) => [i.value, i.count])).toEqual(expected.slice(0, 2).map(([k, c]) => [k, c.count]));
+  });
+});
+
+/** The detector's documented formula, computed here over the seeded events. */
+function expectedSpikes(level: 'family' | 'code', endMs: number, events: readonly SeededEvent[] = SEEDED_EVENTS) {
+  const { windowMinutes, baselineMinutes, minCount } = SPIKE_DEFAULTS;
+  const baselineBuckets = baselineMinutes / windowMinutes;
+  const startMs = endMs - windowMinutes * (baselineBuckets + 1) * MINUTE;
+  const scopes = new Map<string, { scope: string; region: string; app: string; buckets: number[] }>();
+  for (const e of events) {
+    const minute = Math.floor(e.timeMs / MINUTE) * MINUTE;
+    if (minute < startMs || minute >= endMs) continue;
+    const scope = level === 'family' ? familyOf(e) : e.code;
+    const id = `${scope}|${e.region}|${e.app}`;
+    const entry = scopes.get(id) ?? { scope, region: e.region, app: e.app, buckets: new Array<number>(baselineBuckets + 1).fill(0) };
+    entry.buckets[Math.floor(((endMs - minute) / MINUTE - 1) / windowMinutes)]! += 1;
+    scopes.set(id, entry);
+  }
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+  return [...scopes.values()]
+    .map((s) => {
+      const observed = s.buckets[0] as number;
+      const history = s.buckets.slice(1);
+      const expected = median(history);
+      const mad = median(history.map((x) => Math.abs(x - expected)));
+      return { ...s, observed, expected, mad, score: (observed - expected) / Math.max(1.4826 * mad, Math.sqrt(expected), 1) };
+    })
+    .filter((s) => s.observed >= minCount && s.score >= SPIKE_SCORE_THRESHOLD)
+    .sort((a, b) => b.score - a.score || b.observed - a.observed);
+}
+
+describe('GET /v1/spikes', () => {
+  it('finds the seeded spike with the detector shared with the alert rules', async () => {
+    const res = await get(api, `/v1/spikes?at=${iso(SPIKE.end)}`, api.token);
+    expect(res.status).toBe(200);
+    const expected = expectedSpikes('family', SPIKE.end);
+    expect(expected.map((s) => [s.scope, s.region, s.app])).toEqual([[SPIKE.family, SPIKE.region, SPIKE.app]]);
+    expect(res.body).toMatchObject({
+      level: 'family',
+      window: { from: iso(SPIKE.end - 5 * MINUTE), to: iso(SPIKE.end) },
+      baseline: { from: iso(SPIKE.end - 65 * MINUTE), to: iso(SPIKE.end - 5 * MINUTE) },
+      threshold: SPIKE_SCORE_THRESHOLD,
+    });
+    const spikes = res.body.spikes as Array<Record<string, unknown>>;
+    expect(spikes).toHaveLength(1);
+    const entry = findEntry(SPIKE.code)!;
+    expect(spikes[0]).toEqual({
+      scope: SPIKE.family,
+      region: SPIKE.region,
+      app: SPIKE.app,
+      observed: expected[0]!.observed,
+      expected: expected[0]!.expected,
+      mad: expected[0]!.mad,
+      score: expect.closeTo(expected[0]!.score, 9),
+      topCode: SPIKE.code,
+      description: entry.description,
+      fault: entry.fault,
+      severity: entry.severity,
+    });
+  });
+
+  it('compares per code, and finds nothing an hour earlier', async () => {
+    const perCode = await get(api, `/v1/spikes?level=code&at=${iso(SPIKE.end)}`, api.token);
+    expect((perCode.body.spikes as Array<{ scope: string; observed: number }>).map((s) => [s.scope, s.observed])).toEqual(
+      expectedSpikes('code', SPIKE.end).map((s) => [s.scope, s.observed]),
+    );
+    const earlier = await get(api, `/v1/spikes?at=${iso(SPIKE.end - HOUR)}`, api.token);
+    expect(earlier.body.spikes).toEqual(expectedSpikes('family', SPIKE.end - HOUR));
+    expect(earlier.body.spikes).toEqual([]);
+  });
+});
+
+describe('GET /v1/quota', () => {
+  function expectedQuota(events: readonly SeededEvent[] = SEEDED_EVENTS) {
+    const previousFrom = RANGE.from - (RANGE.to - RANGE.from);
+    const apps = new Map<string, Map<string, { count: number; previous: number; first: number; last: number }>>();
+    for (const e of events) {
+      if (!QUOTA_CODES.includes(e.code) || !within(e, previousFrom, RANGE.to)) continue;
+      const codes = apps.get(e.app) ?? new Map();
+      const c = codes.get(e.code) ?? { count: 0, previous: 0, first: Infinity, last: -Infinity };
+      if (e.timeMs >= RANGE.from) {
+        c.count++;
+        c.first = Math.min(c.first, e.timeMs);
+        c.last = Math.max(c.last, e.timeMs);
+      } else c.previous++;
+      codes.set(e.code, c);
+      apps.set(e.app, codes);
+    }
+    return apps;
+  }
+
+  it('ranks apps by plan-limit errors with trend and first/last seen to the millisecond', async () => {
+    const res = await get(api, `/v1/quota?${rangeQuery}`, api.token);
+    expect(res.status).toBe(200);
+    expect(res.body.codes).toEqual(QUOTA_CODES.map((code) => ({ code, description: findEntry(code)!.description })));
+    const expected = [...expectedQuota().entries()]
+      .map(([app, codes]) => {
+        const list = [...codes.values()];
+        const count = list.reduce((n, c) => n + c.count, 0);
+        const previous = list.reduce((n, c) => n + c.previous, 0);
+        const seen = list.filter((c) => c.count > 0);
+        return {
+          app,
+          count,
+          previous,
+          change: count - previous,
+          ratio: previous > 0 ? count / previous : null,
+          firstSeen: seen.length ? iso(Math.min(...seen.map((c) => c.first))) : null,
+          lastSeen: seen.length ? iso(Math.max(...seen.map((c) => c.last))) : null,
+          codes: [...codes.entries()]
+            .map(([code, c]) => ({
+              code,
+              count: c.count,
+              previous: c.previous,
+              change: c.count - c.previous,
+              ratio: c.previous > 0 ? c.count / c.previous : null,
+              firstSeen: c.count > 0 ? iso(c.first) : null,
+              lastSeen: c.count > 0 ? iso(c.last) : null,
+            }))
+            .sort((a, b) => b.count - a.count || b.previous - a.previous || a.code.localeCompare(b.code)),
+        };
+      })
+      .sort((a, b) => b.count - a.count || a.app.localeCompare(b.app));
+    expect(res.body.apps).toEqual(expected);
+    // The event exactly at RANGE.from counts; the one exactly at RANGE.to does not.
+    const appB = (res.body.apps as Array<{ app: string; firstSeen: string }>).find((a) => a.app === 'app-b');
+    expect(appB?.firstSeen).toBe(iso(RANGE.from));
+  });
+
+  it('limits the number of apps to the most affected', async () => {
+    const res = await get(api, `/v1/quota?${rangeQuery}&limit=1`, api.token);
+    const full = await get(api, `/v1/quota?${rangeQuery}`, api.token);
+    expect(res.body.apps).toEqual((full.body.apps as unknown[]).slice(0, 1));
+  });
+});
+
+describe('GET /v1/events', () => {
+  const byNewest = (a: SeededEvent, b: SeededEvent) =>
+    b.timeMs - a.timeMs ||
+    (a.eventId === b.eventId ? 0 : a.eventId < b.eventId ? 1 : -1) ||
+    (a.topic === b.topic ? 0 : a.topic < b.topic ? 1 : -1) ||
+    b.partition - a.partition ||
+    b.offset - a.offset;
+
+  it('pages newest first through every matching event, exactly once, across timestamp ties', async () => {
+    const expected = SEEDED_EVENTS.filter((e) => e.app === 'app-b' && within(e, RANGE.from, RANGE.to)).sort(byNewest);
+    expect(expected.filter((e) => e.eventId === 'evt-retried')).toHaveLength(3);
+    const seen: Array<{ eventId: string; kafka: { partition: number; offset: string } }> = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const res = await get(api, `/v1/events?app=app-b&${rangeQuery}&limit=7${cursor ? `&cursor=${cursor}` : ''}`, api.token);
+      expect(res.status).toBe(200);
+      const events = res.body.events as typeof seen;
+      expect(events.length).toBeLessThanOrEqual(7);
+      seen.push(...events);
+      cursor = res.body.nextCursor as string | null;
+      pages++;
+      expect(pages).toBeLessThanOrEqual(Math.ceil(expected.length / 7) + 1);
+    } while (cursor !== null);
+    expect(seen.map((e) => `${e.eventId}@${e.kafka.partition}:${e.kafka.offset}`)).toEqual(expected.map((e) => `${e.eventId}@${e.partition}:${e.offset}`));
+  });
+
+  it('returns every stored field of an event', async () => {
+    const newest = SEEDED_EVENTS.filter((e) => e.code === 'ERR_BRAND_NEW_THING' && within(e, RANGE.from, RANGE.to)).sort(byNewest)[0]!;
+    const res = await get(api, `/v1/events?code=ERR_BRAND_NEW_THING&${rangeQuery}&limit=1`, api.token);
+    expect((res.body.events as unknown[])[0]).toEqual({
+      eventId: newest.eventId,
+      time: iso(newest.timeMs),
+      app: newest.app,
+      region: newest.region,
+      code: 'ERR_BRAND_NEW_THING',
+      category: 'Unknown',
+      family: 'ERR_BRAND',
+      fault: 'unknown',
+      known: false,
+      httpStatus: newest.httpStatus,
+      method: 'GET',
+      route: '/v1/things',
+      apiVersion: '',
+      requestId: '',
+      uid: '',
+      sdk: '',
+      message: 'seeded ERR_BRAND_NEW_THING',
+      latencyMs: null,
+      kafka: { topic: newest.topic, partition: newest.partition, offset: String(newest.offset) },
+    });
+    expect(res.body.nextCursor).toEqual(expect.any(String));
+  });
+});
+
+describe('a token scoped to app-a', () => {
+  const appA = SEEDED_EVENTS.filter((e) => e.app === 'app-a');
+
+  it('sees only app-a in rates, through the per-app rollup', async () => {
+    const res = await get(api, `/v1/rates?${rangeQuery}&interval=5m&groupBy=category`, api.scopedToken);
+    expect(res.status).toBe(200);
+    expect(res.body.source).toBe('error_counts_1m');
+    const expected = expectedSeries(appA, RANGE.from, RANGE.to, 5 * MINUTE, categoryOf);
+    expect((res.body.series as Series[]).map((s) => [s.key, s.points.map((p) => p.count)])).toEqual(expected.map((s) => [s.key, s.counts]));
+    const byApp = await get(api, `/v1/rates?${rangeQuery}&groupBy=app`, api.scopedToken);
+    expect((byApp.body.series as Series[]).map((s) => s.key)).toEqual(['app-a']);
+  });
+
+  it('is refused with AUTH_ERR_NO_ACCESS when it names another app', async () => {
+    for (const url of [
+      `/v1/rates?app=app-b`,
+      `/v1/rates?app=app-a,app-b`,
+      `/v1/top?app=app-c`,
+      `/v1/spikes?app=app-c`,
+      `/v1/quota?app=app-b`,
+      `/v1/events?app=app-b`,
+    ]) {
+      const res = await get(api, url, api.scopedToken);
+      expect([url, res.status, res.body.error?.code]).toEqual([url, 403, 'AUTH_ERR_NO_ACCESS']);
+      expect(res.body.error?.message).toContain("'app-");
+    }
+  });
+
+  it('sees only app-a in top, quota, events and spikes', async () => {
+    const top = await get(api, `/v1/top?dimension=app&${rangeQuery}`, api.scopedToken);
+    expect((top.body.items as Array<{ value: string; count: number }>).map((i) => [i.value, i.count])).toEqual([
+      ['app-a', appA.filter((e) => within(e, RANGE.from, RANGE.to)).length],
+    ]);
+    const quota = await get(api, `/v1/quota?${rangeQuery}`, api.scopedToken);
+    expect((quota.body.apps as Array<{ app: string }>).map((a) => a.app)).toEqual(['app-a']);
+    const events = await get(api, `/v1/events?${rangeQuery}&limit=1000`, api.scopedToken);
+    const apps = new Set((events.body.events as Array<{ app: string }>).map((e) => e.app));
+    expect([...apps]).toEqual(['app-a']);
+    expect((events.body.events as unknown[]).length).toBe(appA.filter((e) => within(e, RANGE.from, RANGE.to)).length);
+    // The seeded spike belongs to app-c: the unscoped token sees it, this one does not.
+    const spikes = await get(api, `/v1/spikes?at=${iso(SPIKE.end)}`, api.scopedToken);
+    expect(spikes.body.spikes).toEqual(expectedSpikes('family', SPIKE.end, appA));
+  });
+
+  it('sees the whole catalog, which is no app’s data', async () => {
+    const res = await get(api, '/v1/catalog', api.scopedToken);
+    expect((res.body.entries as unknown[]).length).toBe(116);
+  });
+});
+
+describe('time defaults', () => {
+  it('reads the last 24 hours when from and to are left out', async () => {
+    const res = await get(api, '/v1/rates?interval=1h', api.token);
+    expect(res.status).toBe(200);
+    const from = Date.parse(res.body.from as string);
+    const to = Date.parse(res.body.to as string);
+    expect(to - from).toBeGreaterThanOrEqual(24 * HOUR);
+    expect(to - from).toBeLessThanOrEqual(26 * HOUR);
+    const seededInside = SEEDED_EVENTS.filter((e) => within(e, from, to)).length;
+    expect((res.body.series as Series[])[0]!.total).toBe(seededInside);
+    expect(T0).toBeGreaterThan(from);
+  });
+});
