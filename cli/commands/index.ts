@@ -3,12 +3,13 @@ import { registerApiCommand } from './api.js';
 import { registerCatalogCommand } from './catalog.js';
 import { registerMigrate } from './migrate.js';
 import { registerKafkaCommand } from './kafka.js';
+import { registerSimulate } from './simulate.js';
 import { registerTokenCommand } from './token.js';
 
 type Register = (program: Command) => void;
 
 // Each module adds one subcommand (with its own --help). Keep the list explicit: it is the CLI's table of contents.
-const commands: Register[] = [registerCatalogCommand, registerMigrate, registerKafkaCommand, registerApiCommand, registerTokenCommand];
+const commands: Register[] = [registerCatalogCommand, registerMigrate, registerKafkaCommand, registerApiCommand, registerTokenCommand, registerSimulate];
 
 export function registerCommands(program: Command): void {
   for (const register of commands) register(program);
