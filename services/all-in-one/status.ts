@@ -1,0 +1,43 @@
+// What `errpulse start` shows while it runs, and how much history it generates first.
+import { formatCount } from '../../cli/status-line.js';
+import type { ActiveSpike } from './queries.js';
+
+/**
+ * History to generate before going live: enough for the spike detector's baseline, but never over
+ * history a previous run already stored, so restarts do not count the same minutes twice.
+ */
+export function backfillFor(newestStoredMs: number | undefined, nowMs: number, wantedMs: number): number {
+  if (newestStoredMs === undefined) return wantedMs;
+  return Math.max(0, Math.min(wantedMs, nowMs - newestStoredMs));
+}
+
+export interface StatusSnapshot {
+  eventsInPerSecond: number;
+  insertedTotal: number;
+  rejectedTotal: number;
+  lag: number;
+  ready: boolean;
+  notReadyReason?: string | undefined;
+  /** undefined: not checked yet. */
+  spikes: ActiveSpike[] | undefined;
+  /** undefined: the simulator is off. */
+  simulator?: { sent: number; activeIncidents: string[]; failed?: string | undefined } | undefined;
+}
+
+export function describeStatus(s: StatusSnapshot): string {
+  const parts = [`in ${formatCount(s.eventsInPerSecond)}/s`, `lag ${formatCount(s.lag)}`, `stored ${formatCount(s.insertedTotal)}`];
+  if (s.rejectedTotal > 0) parts.push(`dead-lettered ${formatCount(s.rejectedTotal)}`);
+  if (!s.ready) parts.push(`ingest not ready: ${s.notReadyReason ?? 'unknown'}`);
+  if (s.spikes === undefined) parts.push('spikes: checking');
+  else if (s.spikes.length === 0) parts.push('spikes: none');
+  else {
+    const top = s.spikes
+      .slice(0, 2)
+      .map((k) => `${k.scope} ${k.region}/${k.app_id} ×${(k.observed / Math.max(k.expected, 1)).toFixed(1)}`)
+      .join(', ');
+    parts.push(`spikes: ${s.spikes.length} (${top}${s.spikes.length > 2 ? ', …' : ''})`);
+  }
+  if (s.simulator?.failed) parts.push(`simulator stopped: ${s.simulator.failed}`);
+  else if (s.simulator) parts.push(s.simulator.activeIncidents.length > 0 ? `incident: ${s.simulator.activeIncidents.join(', ')}` : 'no incident');
+  return parts.join(' · ');
+}

@@ -1,0 +1,74 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createStartLogger, summarizeLogLine } from '../../../services/all-in-one/logging.js';
+import { backfillFor, describeStatus, type StatusSnapshot } from '../../../services/all-in-one/status.js';
+
+describe('backfillFor', () => {
+  const now = 10_000_000;
+  it('generates the whole baseline on an empty store', () => {
+    expect(backfillFor(undefined, now, 65 * 60_000)).toBe(65 * 60_000);
+  });
+  it('fills only the gap since the newest stored event, never more than asked', () => {
+    expect(backfillFor(now - 5 * 60_000, now, 65 * 60_000)).toBe(5 * 60_000);
+    expect(backfillFor(now - 24 * 3_600_000, now, 65 * 60_000)).toBe(65 * 60_000);
+  });
+  it('generates nothing when stored history reaches into the future', () => {
+    expect(backfillFor(now + 60_000, now, 65 * 60_000)).toBe(0);
+  });
+});
+
+describe('describeStatus', () => {
+  const base: StatusSnapshot = { eventsInPerSecond: 21.4, insertedTotal: 12345, rejectedTotal: 0, lag: 3, ready: true, spikes: [] };
+
+  it('shows rate, lag, stored count and spikes', () => {
+    expect(describeStatus(base)).toBe('in 21/s · lag 3 · stored 12,345 · spikes: none');
+    expect(describeStatus({ ...base, spikes: undefined })).toContain('spikes: checking');
+  });
+
+  it('names the strongest spikes with how far above normal they are', () => {
+    const spike = (scope: string, observed: number, expected: number) => ({ scope, region: 'eu', app_id: 'app-1', observed, expected, score: 10 });
+    const text = describeStatus({ ...base, spikes: [spike('ERR_WS', 120, 4), spike('AUTH_ERR', 40, 0), spike('ERR_PLAN', 30, 2)] });
+    expect(text).toContain('spikes: 3 (ERR_WS eu/app-1 ×30.0, AUTH_ERR eu/app-1 ×40.0, …)');
+  });
+
+  it('says when ingest is not ready, events were dead-lettered, or the simulator stopped', () => {
+    const text = describeStatus({
+      ...base,
+      ready: false,
+      notReadyReason: 'ClickHouse insert failing',
+      rejectedTotal: 2,
+      simulator: { sent: 5, activeIncidents: [], failed: 'broker gone' },
+    });
+    expect(text).toContain('dead-lettered 2');
+    expect(text).toContain('ingest not ready: ClickHouse insert failing');
+    expect(text).toContain('simulator stopped: broker gone');
+    expect(describeStatus({ ...base, simulator: { sent: 5, activeIncidents: ['ws-outage'] } })).toContain('incident: ws-outage');
+  });
+});
+
+describe('start logging', () => {
+  it('summarizes a pino line to one readable line', () => {
+    expect(summarizeLogLine(JSON.stringify({ level: 40, msg: 'slow', component: 'ingest' }))).toBe('warn ingest: slow');
+    expect(summarizeLogLine(JSON.stringify({ level: 50, msg: 'insert failed', err: { message: 'timeout' } }))).toBe('error: insert failed (timeout)');
+    expect(summarizeLogLine('not json\n')).toBe('not json');
+  });
+
+  it('writes everything at the level to the file and shows only warnings and errors', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'errpulse-log-'));
+    try {
+      const file = join(dir, 'nested', 'start.log');
+      const shown: string[] = [];
+      const logger = createStartLogger('info', file, (line) => shown.push(line));
+      logger.info('hello');
+      logger.warn({ component: 'api' }, 'careful');
+      logger.debug('hidden');
+      const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { msg: string });
+      expect(lines.map((l) => l.msg)).toEqual(['hello', 'careful']);
+      expect(shown).toEqual(['warn api: careful']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
