@@ -12,7 +12,7 @@ import type { Logger } from '../../lib/log.js';
 import type { Registry } from '../../lib/metrics.js';
 import { PROJECT_ROOT } from '../../lib/paths.js';
 import { addBearerAuth, watchTokenFile } from './plugins/auth.js';
-import { formatSchemaErrors, registerErrorHandling } from './plugins/error-handler.js';
+import { formatSchemaErrors, handleFrameworkError, registerErrorHandling } from './plugins/error-handler.js';
 import { addRequestMetrics } from './plugins/metrics.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { registerRateLimit } from './plugins/rate-limit.js';
@@ -56,6 +56,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
       },
     },
     schemaErrorFormatter: formatSchemaErrors,
+    frameworkErrors: handleFrameworkError,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   registerErrorHandling(app);

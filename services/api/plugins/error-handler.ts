@@ -1,7 +1,7 @@
 // One error envelope for every failure: validation, auth, rate limit, unknown routes, ClickHouse and bugs.
 // Validation messages are rewritten to name the parameter and say what it must be, because ajv's own
 // ("must match pattern ^[A-Z]…") tells a caller neither.
-import type { FastifyError, FastifyInstance, FastifySchemaValidationError } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
 import { ApiError, envelope, type ErrorEnvelopeBody } from '../errors.js';
 
 type SchemaLocation = 'querystring' | 'params' | 'body' | 'headers' | string;
@@ -99,6 +99,20 @@ export function toErrorResponse(error: unknown): ErrorResponse {
     return { statusCode: status, body: envelope(code, String(fastifyError.message)), log: false };
   }
   return { statusCode: 500, body: envelope('ERR_OPERATION_FAILED', 'an unexpected error occurred; the server log has the details'), log: true };
+}
+
+/**
+ * Fastify's `frameworkErrors`: the router's own refusals (a malformed URL, a path segment longer than
+ * maxParamLength) happen before any route, so they would bypass the error handler and its envelope.
+ */
+export function handleFrameworkError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const message =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? 'a path segment is longer than the router accepts (100 characters)'
+      : error.code === 'FST_ERR_BAD_URL'
+        ? 'the URL is malformed (bad percent-encoding?)'
+        : 'the request could not be routed';
+  void reply.code(error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400).send(envelope('ERR_BAD_REQUEST', message));
 }
 
 export function registerErrorHandling(app: FastifyInstance): void {
