@@ -73,7 +73,14 @@ export const ENV_VARS = {
   ROLLUP_RETENTION_DAYS: positiveInt('Days the per-minute and hourly rollups are kept.', '400', 3650),
   INGEST_BATCH_MAX_ROWS: positiveInt('A batch closes when it holds this many rows ...', '50000', 1_000_000),
   INGEST_BATCH_MAX_MS: positiveInt('... or when its oldest row is this old (ms).', '500', 600_000),
+  INGEST_BATCH_MAX_BYTES: positiveInt('... or when its messages add up to this many bytes (bounds memory per partition).', '67108864', 1_073_741_824),
   INGEST_RETRY_MAX_MS: positiveInt('Cap of the exponential backoff between failed ClickHouse inserts (ms).', '30000', 600_000),
+  INGEST_SESSION_TIMEOUT_MS: {
+    schema: Type.Integer({ minimum: 6_000, maximum: 300_000 }),
+    expected: 'an integer between 6000 and 300000 (the broker default group.min.session.timeout.ms is 6000)',
+    default: '30000',
+    doc: 'Kafka consumer session timeout (ms): how long a worker that died without leaving keeps its partitions.',
+  },
   INGEST_SHUTDOWN_TIMEOUT_MS: positiveInt('Time allowed to flush, commit and leave the group on SIGTERM (ms).', '15000', 600_000),
   INGEST_METRICS_PORT: port('Port of /metrics, /healthz and /readyz when the ingest worker runs alone (`errpulse ingest`).', '9464'),
   API_HOST: text('Address the query API listens on.', '127.0.0.1'),
@@ -140,7 +147,9 @@ export interface Config {
   ingest: {
     batchMaxRows: number;
     batchMaxMs: number;
+    batchMaxBytes: number;
     retryMaxMs: number;
+    sessionTimeoutMs: number;
     shutdownTimeoutMs: number;
     metricsPort: number;
   };
@@ -186,7 +195,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ingest: {
       batchMaxRows: v('INGEST_BATCH_MAX_ROWS'),
       batchMaxMs: v('INGEST_BATCH_MAX_MS'),
+      batchMaxBytes: v('INGEST_BATCH_MAX_BYTES'),
       retryMaxMs: v('INGEST_RETRY_MAX_MS'),
+      sessionTimeoutMs: v('INGEST_SESSION_TIMEOUT_MS'),
       shutdownTimeoutMs: v('INGEST_SHUTDOWN_TIMEOUT_MS'),
       metricsPort: v('INGEST_METRICS_PORT'),
     },

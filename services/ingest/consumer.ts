@@ -1,0 +1,136 @@
+// The Kafka source: a kafkajs consumer-group member that hands each partition's messages to the worker
+// and knows, at every moment, which partitions it owns. Offsets are committed only through commit(),
+// which refuses when ownership has ended: kafkajs fences commits by group generation alone, so a slow
+// write finishing after its partition moved could otherwise commit over the new owner (kafkajs #1046).
+import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import type { Logger } from '../../lib/log.js';
+
+export interface PartitionControls {
+  /** Marks an offset as consumed in memory, so the next fetch starts after it. Commits nothing. */
+  resolveOffset(offset: string): void;
+  /** Stops fetching this partition until resume(). */
+  pause(): void;
+  isRunning(): boolean;
+}
+
+export interface SourceHandlers {
+  /** A join completed: these partitions are now owned, under ownership epoch `epoch`. */
+  assigned(partitions: number[], epoch: number): void;
+  /** Every partition owned so far is no longer owned (a rebalance completed its join, stop, crash). */
+  revoked(): void;
+  messages(partition: number, messages: KafkaMessage[], highWatermark: string, controls: PartitionControls): Promise<void>;
+  crashed(err: Error, restarting: boolean): void;
+}
+
+export interface KafkaSource {
+  start(): Promise<void>;
+  /** Leaves the group and disconnects; commits are impossible afterwards. */
+  stop(): Promise<void>;
+  /** True while `partition` is owned under `epoch`. */
+  owns(partition: number, epoch: number): boolean;
+  /** Commits when still owned under `epoch`; false (and nothing sent) when not. */
+  commit(partition: number, epoch: number, offset: number, metadata: string): Promise<boolean>;
+  pause(partition: number): void;
+  resume(partition: number): void;
+  /** True once the first join completed. */
+  joined(): boolean;
+}
+
+export interface SourceOptions {
+  topic: string;
+  groupId: string;
+  logger: Logger;
+  /** The longest a fetch waits for data; also bounds how long leaving the group waits for a fetch. */
+  maxWaitTimeInMs: number;
+  /** How long the group waits for a member that stopped heartbeating before moving its partitions. */
+  sessionTimeoutMs: number;
+}
+
+// Large fetches: a busy partition fills a 50,000-row batch in a handful of round trips.
+const MAX_BYTES_PER_PARTITION = 4 * 1024 * 1024;
+const MAX_BYTES = 32 * 1024 * 1024;
+const PARTITIONS_CONSUMED_CONCURRENTLY = 8;
+
+export function createKafkaSource(kafka: Kafka, opts: SourceOptions, handlers: SourceHandlers): KafkaSource {
+  const consumer: Consumer = kafka.consumer({
+    groupId: opts.groupId,
+    allowAutoTopicCreation: false,
+    maxBytesPerPartition: MAX_BYTES_PER_PARTITION,
+    maxBytes: MAX_BYTES,
+    maxWaitTimeInMs: opts.maxWaitTimeInMs,
+    sessionTimeout: opts.sessionTimeoutMs,
+    // Three heartbeats per session, as Kafka recommends, and never more than kafkajs' default rate.
+    heartbeatInterval: Math.min(3_000, Math.floor(opts.sessionTimeoutMs / 3)),
+  });
+  let epoch = 0;
+  let owned = new Set<number>();
+  let hasJoined = false;
+
+  const revokeAll = (why: string) => {
+    if (owned.size === 0) {
+      epoch++;
+      return;
+    }
+    opts.logger.info({ partitions: [...owned], why }, 'partitions revoked');
+    epoch++;
+    owned = new Set();
+    handlers.revoked();
+  };
+
+  // A JoinGroup response means a new generation exists and the old assignment is void. kafkajs emits
+  // this event before it stores the new generation, so no commit can go out under the new generation
+  // on behalf of a partition from the old one. GROUP_JOIN then brings the new assignment.
+  consumer.on(consumer.events.REQUEST, ({ payload }) => {
+    if (payload.apiName === 'JoinGroup') revokeAll('rejoining the group');
+  });
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    revokeAll('new assignment');
+    const partitions = [...(payload.memberAssignment[opts.topic] ?? [])].sort((a, b) => a - b);
+    owned = new Set(partitions);
+    hasJoined = true;
+    // kafkajs keeps partitions paused across rebalances; a fresh assignment starts fetching.
+    if (partitions.length > 0) consumer.resume([{ topic: opts.topic, partitions }]);
+    opts.logger.info({ partitions, epoch, memberId: payload.memberId }, 'partitions assigned');
+    handlers.assigned(partitions, epoch);
+  });
+  consumer.on(consumer.events.STOP, () => revokeAll('consumer stopped'));
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    revokeAll('consumer crashed');
+    handlers.crashed(payload.error, payload.restart);
+  });
+
+  return {
+    async start() {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [opts.topic], fromBeginning: true });
+      await consumer.run({
+        // Offsets are committed only after ClickHouse has the rows (offsets.ts); auto-commit would also
+        // overwrite the in-flight metadata with null.
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: PARTITIONS_CONSUMED_CONCURRENTLY,
+        eachBatch: async ({ batch, resolveOffset, pause, isRunning }) => {
+          await handlers.messages(batch.partition, batch.messages, batch.highWatermark, {
+            resolveOffset,
+            pause: () => {
+              pause();
+            },
+            isRunning,
+          });
+        },
+      });
+    },
+    async stop() {
+      await consumer.disconnect();
+    },
+    owns: (partition, atEpoch) => atEpoch === epoch && owned.has(partition),
+    async commit(partition, atEpoch, offset, metadata) {
+      if (atEpoch !== epoch || !owned.has(partition)) return false;
+      await consumer.commitOffsets([{ topic: opts.topic, partition, offset: String(offset), metadata }]);
+      return true;
+    },
+    pause: (partition) => consumer.pause([{ topic: opts.topic, partitions: [partition] }]),
+    resume: (partition) => consumer.resume([{ topic: opts.topic, partitions: [partition] }]),
+    joined: () => hasJoined,
+  };
+}

@@ -1,0 +1,246 @@
+// The ingest worker: Kafka → pipeline → batches → ClickHouse, with offsets committed only after
+// ClickHouse has the rows. This file wires the parts and follows the group's assignments; the per-
+// partition flow is in partition-flow.ts, the exactly-once protocol in offsets.ts.
+import type { Admin, Kafka } from 'kafkajs';
+import type { ClickHouse } from '../../lib/clickhouse/client.js';
+import type { Config } from '../../lib/config.js';
+import type { Logger } from '../../lib/log.js';
+import type { Registry } from '../../lib/metrics.js';
+import { Abandoned, backoffDelayMs, sleep } from './backoff.js';
+import { createInsert, errorText, type InsertLines } from './clickhouse-writer.js';
+import { createKafkaSource, type KafkaSource } from './consumer.js';
+import { createDeadLetterQueue, type DeadLetterQueue } from './dead-letter.js';
+import { ingestMetrics, type IngestMetrics } from './metrics.js';
+import { readCommitted, type CommittedPosition } from './offsets.js';
+import { PartitionFlow } from './partition-flow.js';
+import { createPipeline } from './pipeline.js';
+
+export interface IngestWorkerDeps {
+  config: Config;
+  clickhouse: ClickHouse;
+  kafka: Kafka;
+  logger: Logger;
+  registry: Registry;
+  /** Replaces the ClickHouse insert (fault-injection tests); defaults to the real one. */
+  insert?: InsertLines;
+}
+
+export interface Readiness {
+  ready: boolean;
+  reason?: string;
+}
+
+export interface IngestStats {
+  consumedTotal: number;
+  insertedTotal: number;
+  rejectedTotal: number;
+  lag: number;
+}
+
+export interface IngestWorker {
+  start(): Promise<void>;
+  /** Flushes and commits what was collected, leaves the group; bounded by INGEST_SHUTDOWN_TIMEOUT_MS. */
+  stop(): Promise<void>;
+  readiness(): Readiness;
+  stats(): IngestStats;
+}
+
+const LAG_REFRESH_MS = 5_000;
+/** Part of the shutdown budget kept for leaving the group and disconnecting after the flush. */
+const DISCONNECT_RESERVE_MS = 3_000;
+
+export function createIngestWorker(deps: IngestWorkerDeps): IngestWorker {
+  const { config, logger: rootLogger } = deps;
+  const logger = rootLogger.child({ component: 'ingest' });
+  const topic = config.kafka.topic;
+  const metrics: IngestMetrics = ingestMetrics(deps.registry);
+  const pipeline = createPipeline(config.clickhouse);
+  const insert = deps.insert ?? createInsert(deps.clickhouse);
+  const deadLetters: DeadLetterQueue = createDeadLetterQueue(deps.kafka, config.kafka.dlqTopic);
+  const admin: Admin = deps.kafka.admin();
+  const counters = { consumed: 0, inserted: 0, rejected: 0 };
+  const limits = { maxRows: config.ingest.batchMaxRows, maxBytes: config.ingest.batchMaxBytes, maxAgeMs: config.ingest.batchMaxMs };
+
+  let flows = new Map<number, PartitionFlow>();
+  let state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
+  let crash: string | undefined;
+  let timers: NodeJS.Timeout[] = [];
+
+  const readiness = (): Readiness => {
+    const result = ((): Readiness => {
+      if (state === 'new' || state === 'starting') return { ready: false, reason: 'starting' };
+      if (state !== 'running') return { ready: false, reason: 'stopping' };
+      if (crash !== undefined) return { ready: false, reason: crash };
+      if (!source.joined()) return { ready: false, reason: 'joining the consumer group' };
+      for (const flow of flows.values()) if (flow.failing !== undefined) return { ready: false, reason: flow.failing };
+      return { ready: true };
+    })();
+    metrics.ready.set(result.ready ? 1 : 0);
+    return result;
+  };
+
+  const readyByPartition = new Map<number, Promise<void>>();
+
+  const source: KafkaSource = createKafkaSource(
+    deps.kafka,
+    { topic, groupId: config.kafka.groupId, logger, maxWaitTimeInMs: Math.min(1_000, config.ingest.batchMaxMs), sessionTimeoutMs: config.ingest.sessionTimeoutMs },
+    {
+      assigned(partitions, epoch) {
+        const previous = flows;
+        flows = new Map();
+        for (const partition of partitions) {
+          flows.set(
+            partition,
+            new PartitionFlow({
+              topic,
+              partition,
+              epoch,
+              limits,
+              retryMaxMs: config.ingest.retryMaxMs,
+              pipeline,
+              insert,
+              deadLetters,
+              commit: (offset, metadata) => source.commit(partition, epoch, offset, metadata),
+              pause: () => source.pause(partition),
+              resume: () => source.resume(partition),
+              metrics,
+              counters,
+              logger,
+              healthChanged: readiness,
+            }),
+          );
+        }
+        const ready = initFlows(epoch, [...flows.values()], previous);
+        for (const partition of partitions) readyByPartition.set(partition, ready);
+        readiness();
+      },
+      revoked() {
+        for (const flow of flows.values()) flow.revoke();
+        readiness();
+      },
+      async messages(partition, messages, highWatermark, controls) {
+        const flow = flows.get(partition);
+        if (!flow || state !== 'running') return;
+        await readyByPartition.get(partition);
+        // Ownership may have changed while the committed position was being read.
+        if (flows.get(partition) !== flow || flow.revoked) return;
+        flow.accept(messages, highWatermark, controls);
+      },
+      crashed(err, restarting) {
+        crash = restarting ? undefined : `Kafka consumer crashed: ${errorText(err)}`;
+        logger.error({ err: errorText(err), restarting }, 'Kafka consumer crashed');
+        readiness();
+      },
+    },
+  );
+
+  /**
+   * Reads where the group left off (offsets and in-flight ranges) for a new assignment, retrying until
+   * it works or the assignment is replaced. A flow of the previous assignment for the same partition
+   * in this process is waited for, so two inserts of one range never run at once.
+   */
+  async function initFlows(epoch: number, assigned: PartitionFlow[], previous: Map<number, PartitionFlow>): Promise<void> {
+    if (assigned.length === 0) return;
+    // The whole assignment is revoked at once, so any flow's signal says it is over.
+    const revoked = assigned[0]!.signal;
+    let positions: Map<number, CommittedPosition> | undefined;
+    for (let attempt = 0; positions === undefined; attempt++) {
+      if (revoked.aborted) return;
+      try {
+        positions = await readCommitted(admin, config.kafka.groupId, topic);
+      } catch (err) {
+        logger.warn({ err: errorText(err), epoch }, 'reading committed offsets failed; retrying');
+        try {
+          await sleep(backoffDelayMs(attempt, config.ingest.retryMaxMs), revoked);
+        } catch (e) {
+          if (!(e instanceof Abandoned)) throw e;
+          return;
+        }
+      }
+    }
+    await Promise.all(assigned.map((f) => previous.get(f.partition)?.settled()));
+    for (const flow of assigned) flow.init(positions.get(flow.partition));
+  }
+
+  async function refreshLag(): Promise<void> {
+    try {
+      const offsets = await admin.fetchTopicOffsets(topic);
+      for (const o of offsets) flows.get(o.partition)?.setHighWatermark(Number(o.high));
+    } catch (err) {
+      logger.debug({ err: errorText(err) }, 'could not refresh high watermarks');
+    }
+  }
+
+  return {
+    async start() {
+      if (state !== 'new') throw new Error(`ingest worker cannot start: it is ${state}`);
+      state = 'starting';
+      readiness();
+      await Promise.all([admin.connect(), deadLetters.connect()]);
+      await source.start();
+      const tickMs = Math.max(10, Math.min(100, Math.floor(config.ingest.batchMaxMs / 5)));
+      timers = [
+        setInterval(() => {
+          for (const flow of flows.values()) flow.tick();
+        }, tickMs),
+        setInterval(() => void refreshLag(), LAG_REFRESH_MS),
+      ];
+      for (const t of timers) t.unref();
+      state = 'running';
+      readiness();
+      logger.info({ topic, groupId: config.kafka.groupId, dlqTopic: config.kafka.dlqTopic, limits }, 'ingest worker started');
+    },
+
+    async stop() {
+      if (state === 'stopped' || state === 'stopping') return;
+      const wasStarted = state !== 'new';
+      state = 'stopping';
+      readiness();
+      for (const t of timers) clearInterval(t);
+      timers = [];
+      if (!wasStarted) {
+        state = 'stopped';
+        return;
+      }
+      const budgetMs = config.ingest.shutdownTimeoutMs;
+      const flushMs = Math.max(budgetMs - Math.min(DISCONNECT_RESERVE_MS, budgetMs / 3), 0);
+      const started = Date.now();
+      const draining = [...flows.values()];
+      const flushed = await withinMs(Promise.all(draining.map((f) => f.drain())), flushMs);
+      if (!flushed) logger.warn({ flushMs }, 'flush did not finish in time; the unfinished ranges will be re-sent by the next owner');
+      for (const flow of draining) flow.revoke();
+      const remainingMs = Math.max(budgetMs - (Date.now() - started), 500);
+      const disconnected = await withinMs(
+        Promise.allSettled([source.stop(), deadLetters.disconnect(), admin.disconnect()]).then((results) => {
+          for (const r of results) if (r.status === 'rejected') logger.warn({ err: errorText(r.reason) }, 'disconnect failed');
+        }),
+        remainingMs,
+      );
+      if (!disconnected) logger.warn({ remainingMs }, 'leaving the group did not finish in time');
+      state = 'stopped';
+      metrics.ready.set(0);
+      logger.info({ ms: Date.now() - started, ...counters }, 'ingest worker stopped');
+    },
+
+    readiness,
+
+    stats() {
+      let lag = 0;
+      for (const flow of flows.values()) if (!flow.revoked) lag += flow.lag();
+      return { consumedTotal: counters.consumed, insertedTotal: counters.inserted, rejectedTotal: counters.rejected, lag };
+    },
+  };
+}
+
+/** True when `work` settled within `ms`; it keeps running otherwise (its result is ignored). */
+async function withinMs(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([work.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
