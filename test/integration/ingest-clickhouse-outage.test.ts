@@ -1,0 +1,83 @@
+// A window in which ClickHouse refuses every insert, made by the real engine: error_events is detached
+// (inserts fail with UNKNOWN_TABLE, as with a dropped or broken table) while events keep arriving, then
+// attached again. The worker must report not ready, hold its offsets, keep memory bounded by pausing,
+// and once the table is back store every event exactly once, in the raw table and the rollups.
+import type { Admin, Kafka } from 'kafkajs';
+import { Registry } from 'prom-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../lib/log.js';
+import { createIngestWorker } from '../../services/ingest/worker.js';
+import { openTestClickHouse, type TestClickHouse } from '../support/clickhouse.js';
+import { createTopic, testBrokers, testKafka, uniqueName, waitFor } from '../support/kafka.js';
+import { committedTotal, fullyCommitted, ingestTotals, produce, simulatedStream, workerConfig } from './ingest-support.js';
+
+describe('ingest during a ClickHouse outage', () => {
+  let kafka: Kafka;
+  let admin: Admin;
+  let ch: TestClickHouse;
+
+  beforeAll(async () => {
+    kafka = testKafka();
+    admin = kafka.admin();
+    await admin.connect();
+    ch = await openTestClickHouse();
+  });
+
+  afterAll(async () => {
+    await admin.disconnect();
+    await ch.close();
+  });
+
+  it('retries without committing, reports not ready, and loses and doubles nothing once ClickHouse is back', async () => {
+    const topic = await createTopic(kafka, { prefix: 'outage', numPartitions: 2 });
+    const dlqTopic = await createTopic(kafka, { prefix: 'outage_dlq' });
+    const groupId = uniqueName('ingest_outage');
+    const stream = simulatedStream(12_000, 21);
+    const [before, during, after] = [stream.messages.slice(0, 4_000), stream.messages.slice(4_000, 9_000), stream.messages.slice(9_000)];
+    const config = workerConfig({
+      brokers: testBrokers(),
+      topic,
+      dlqTopic,
+      groupId,
+      clickhouse: ch.config,
+      ingest: { batchMaxRows: 500, retryMaxMs: 400 },
+    });
+    const registry = new Registry();
+    const worker = createIngestWorker({ config, clickhouse: ch, kafka, logger: createLogger(config.logLevel, 'ingest-test'), registry });
+    await worker.start();
+    try {
+      await produce(kafka, topic, before);
+      await waitFor(async () => (await ingestTotals(ch)).raw === before.length, { timeoutMs: 60_000, message: 'first part stored' });
+      expect(worker.readiness()).toEqual({ ready: true });
+
+      await ch.client.command({ query: 'DETACH TABLE error_events' });
+      await produce(kafka, topic, during);
+      const notReady = await waitFor(() => (worker.readiness().ready ? false : worker.readiness()), { timeoutMs: 30_000, message: 'worker reports not ready' });
+      expect(notReady.reason).toMatch(/ClickHouse insert failing on partition \d: .*error_events/);
+      expect(await registry.metrics()).toContain('errpulse_ingest_ready 0');
+      // Nothing past what was stored before the outage may be committed as done while inserts fail.
+      const committedDuring = await committedTotal(admin, groupId, topic);
+      expect(committedDuring).toBeLessThanOrEqual(before.length);
+      const failures = await waitFor(async () => {
+        const m = /errpulse_ingest_insert_failures_total\{retryable="true"\} (\d+)/.exec(await registry.metrics());
+        return Number(m?.[1]) >= 3 ? Number(m?.[1]) : false;
+      }, { message: 'several failed attempts' });
+      expect(failures).toBeGreaterThanOrEqual(3);
+      // Bounded memory: each partition holds at most the batch being written and one full batch.
+      expect(worker.stats().consumedTotal - before.length).toBeLessThanOrEqual(2 * 2 * 500);
+      expect(await committedTotal(admin, groupId, topic)).toBeLessThanOrEqual(before.length);
+
+      await ch.client.command({ query: 'ATTACH TABLE error_events' });
+      await produce(kafka, topic, after);
+      await waitFor(() => worker.readiness().ready, { timeoutMs: 30_000, message: 'ready again' });
+      await waitFor(() => fullyCommitted(admin, groupId, topic), { timeoutMs: 60_000, message: 'every offset committed' });
+
+      const totals = await ingestTotals(ch);
+      expect(totals.raw).toBe(stream.messages.length);
+      expect(totals.distinctOffsets).toBe(stream.messages.length);
+      for (const [table, events] of Object.entries(totals.rollups)) expect([table, events]).toEqual([table, stream.messages.length]);
+    } finally {
+      await worker.stop();
+    }
+  });
+});

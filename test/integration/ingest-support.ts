@@ -1,0 +1,220 @@
+// Helpers of the ingest integration tests (test/integration/ingest*.test.ts). No vitest imports: the
+// child processes of the crash test load this file too.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Partitioners, type Admin, type Kafka } from 'kafkajs';
+import type { ClickHouse } from '../../lib/clickhouse/client.js';
+import { findEntry, UNKNOWN_CATEGORY } from '../../lib/catalog/index.js';
+import { loadConfig, type Config } from '../../lib/config.js';
+import { PROJECT_ROOT } from '../../lib/paths.js';
+import { createSimulation, simulateEvents } from '../../services/simulator/generator.js';
+
+export interface StreamMessage {
+  key: string;
+  value: string;
+}
+
+export type Tally = Record<string, number>;
+
+export interface SimulatedStream {
+  messages: StreamMessage[];
+  byCode: Tally;
+  byCategory: Tally;
+  byApp: Tally;
+  byRegion: Tally;
+}
+
+/**
+ * `count` realistic events from the traffic simulator (Zipf apps, three regions, catalog codes and an
+ * incident of a code the catalog does not know), all in the recent past, with what a correct ingest
+ * must count per code, category, app and region.
+ */
+export function simulatedStream(count: number, seed: number, ratePerSecond = 2_000): SimulatedStream {
+  const spanMs = Math.ceil((count / ratePerSecond) * 1_000);
+  const startMs = Date.now() - spanMs - 120_000;
+  const sim = createSimulation({
+    seed,
+    ratePerSecond,
+    startMs,
+    durationMs: undefined,
+    appCount: 40,
+    scenarios: ['unknown-code', 'server-faults'],
+    incidentOffsetMs: Math.floor(spanMs / 4),
+    incidentLengthMs: Math.max(1_000, Math.floor(spanMs / 4)),
+  });
+  const stream: SimulatedStream = { messages: [], byCode: {}, byCategory: {}, byApp: {}, byRegion: {} };
+  const add = (tally: Tally, key: string) => (tally[key] = (tally[key] ?? 0) + 1);
+  for (const e of simulateEvents(sim)) {
+    if (stream.messages.length === count) break;
+    stream.messages.push({ key: e.key, value: JSON.stringify(e.event) });
+    add(stream.byCode, e.event.code);
+    add(stream.byCategory, findEntry(e.event.code)?.category ?? UNKNOWN_CATEGORY);
+    add(stream.byApp, e.event.appId);
+    add(stream.byRegion, e.event.region);
+  }
+  return stream;
+}
+
+/** Sends messages in batches as fast as the broker acknowledges them. */
+export async function produce(kafka: Kafka, topic: string, messages: readonly (StreamMessage | { key: string | null; value: Buffer | string })[], batch = 2_000): Promise<void> {
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+  await producer.connect();
+  try {
+    for (let i = 0; i < messages.length; i += batch) {
+      await producer.send({ topic, messages: messages.slice(i, i + batch) });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+export interface WorkerSetup {
+  brokers: string[];
+  topic: string;
+  dlqTopic: string;
+  groupId: string;
+  clickhouse: Config['clickhouse'];
+  ingest?: Partial<Config['ingest']>;
+  logLevel?: string;
+}
+
+/** A full Config for a worker under test: defaults from lib/config.ts, then the test's own names. */
+export function workerConfig(s: WorkerSetup): Config {
+  const base = loadConfig({});
+  return {
+    ...base,
+    kafka: { ...base.kafka, brokers: s.brokers, localBroker: false, topic: s.topic, dlqTopic: s.dlqTopic, groupId: s.groupId, clientId: s.groupId },
+    clickhouse: s.clickhouse,
+    ingest: { ...base.ingest, batchMaxMs: 200, shutdownTimeoutMs: 10_000, retryMaxMs: 1_000, ...s.ingest },
+    logLevel: s.logLevel ?? process.env.LOG_LEVEL ?? 'error',
+  };
+}
+
+/** The same Config as environment variables, for a worker in a child process (lib/config.ts reads them). */
+export function workerEnv(config: Config): NodeJS.ProcessEnv {
+  const c = config;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    KAFKA_BROKERS: c.kafka.brokers.join(','),
+    KAFKA_TOPIC: c.kafka.topic,
+    KAFKA_DLQ_TOPIC: c.kafka.dlqTopic,
+    KAFKA_GROUP_ID: c.kafka.groupId,
+    KAFKA_CLIENT_ID: c.kafka.clientId,
+    CLICKHOUSE_DATA_DIR: c.clickhouse.dataDir,
+    CLICKHOUSE_DATABASE: c.clickhouse.database,
+    INGEST_BATCH_MAX_ROWS: String(c.ingest.batchMaxRows),
+    INGEST_BATCH_MAX_MS: String(c.ingest.batchMaxMs),
+    INGEST_RETRY_MAX_MS: String(c.ingest.retryMaxMs),
+    INGEST_SHUTDOWN_TIMEOUT_MS: String(c.ingest.shutdownTimeoutMs),
+    INGEST_SESSION_TIMEOUT_MS: String(c.ingest.sessionTimeoutMs),
+    INGEST_METRICS_PORT: String(c.ingest.metricsPort),
+    LOG_LEVEL: c.logLevel,
+  };
+  if (c.clickhouse.url) env.CLICKHOUSE_URL = c.clickhouse.url;
+  else delete env.CLICKHOUSE_URL;
+  return env;
+}
+
+/** A TCP port nothing listens on right now. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+const moduleUrl = (path: string) => JSON.stringify(pathToFileURL(join(PROJECT_ROOT, path)).href);
+
+/**
+ * Starts `services/ingest/main.ts`, the wiring `errpulse ingest` runs, in a child process of its own
+ * (it owns the embedded ClickHouse folder while it lives). stdout and stderr are inherited at
+ * LOG_LEVEL, so a failing test shows the worker's own log.
+ */
+export function spawnIngestWorker(config: Config): ChildProcess {
+  const code = `
+    const { loadConfigOrExit } = await import(${moduleUrl('lib/config.ts')});
+    const { main } = await import(${moduleUrl('services/ingest/main.ts')});
+    await main(loadConfigOrExit());
+  `;
+  return spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '--eval', code], {
+    cwd: PROJECT_ROOT,
+    env: workerEnv(config),
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+}
+
+export async function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (child.exitCode !== null || child.signalCode !== null) return { code: child.exitCode, signal: child.signalCode };
+  const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
+  return { code, signal };
+}
+
+export interface IngestTotals {
+  /** Rows in error_events. */
+  raw: number;
+  /** Distinct (partition, offset) among them: equal to raw when no message was stored twice. */
+  distinctOffsets: number;
+  /** sum(events) of every rollup table fed by error_events, by table. */
+  rollups: Record<string, number>;
+}
+
+/** The rollup tables of the schema: every error_counts_* table with an `events` column. */
+const ROLLUPS_SQL = `
+  SELECT table FROM system.columns
+  WHERE database = currentDatabase() AND name = 'events' AND table LIKE 'error\\_counts\\_%'
+  ORDER BY table`;
+
+export async function ingestTotals(ch: ClickHouse): Promise<IngestTotals> {
+  const json = async <T>(query: string) => (await ch.client.query({ query, format: 'JSONEachRow' })).json<T>();
+  const [raw] = await json<{ raw: number; distinct_offsets: number }>(
+    'SELECT count() AS raw, uniqExact(kafka_partition, kafka_offset) AS distinct_offsets FROM error_events',
+  );
+  const rollups: Record<string, number> = {};
+  for (const { table } of await json<{ table: string }>(ROLLUPS_SQL)) {
+    // Table names come from system.columns, filtered by the LIKE above: identifiers, not user input.
+    const [row] = await json<{ events: number }>(`SELECT sum(events) AS events FROM ${table}`);
+    rollups[table] = Number(row?.events ?? 0);
+  }
+  return { raw: Number(raw?.raw ?? 0), distinctOffsets: Number(raw?.distinct_offsets ?? 0), rollups };
+}
+
+/**
+ * ingestTotals() from a short-lived child process: the embedded engine's folder belongs to one process
+ * at a time, and the test process must not hold it while a worker child needs it.
+ */
+export async function ingestTotalsInChild(config: Config['clickhouse']): Promise<IngestTotals> {
+  const code = `
+    const { connectClickHouse } = await import(${moduleUrl('lib/clickhouse/client.ts')});
+    const { ingestTotals } = await import(${moduleUrl('test/integration/ingest-support.ts')});
+    const ch = await connectClickHouse(${JSON.stringify(config)});
+    try { process.stdout.write(JSON.stringify(await ingestTotals(ch))); } finally { await ch.close(); }
+  `;
+  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '--eval', code], {
+    cwd: PROJECT_ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  const { code: exitCode } = await exited(child);
+  if (exitCode !== 0) throw new Error(`counting child exited with ${exitCode}`);
+  return JSON.parse(out) as IngestTotals;
+}
+
+/** Sum over partitions of the group's committed offsets (0 for a partition without a commit). */
+export async function committedTotal(admin: Admin, groupId: string, topic: string): Promise<number> {
+  const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  return (entry?.partitions ?? []).reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
+}
+
+/** True when every partition's committed offset is its high watermark and no range is in flight. */
+export async function fullyCommitted(admin: Admin, groupId: string, topic: string): Promise<boolean> {
+  const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  const high = new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, Number(o.high)]));
+  return (entry?.partitions ?? []).every((p) => Math.max(0, Number(p.offset)) === high.get(p.partition) && !p.metadata);
+}
