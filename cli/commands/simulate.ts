@@ -65,7 +65,7 @@ function parseOffset(value: string): number {
   }
 }
 
-function parseSeed(value: string): number {
+export function parseSeed(value: string): number {
   const seed = Number(value);
   if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) throw new InvalidArgumentError(`must be an integer between 0 and ${MAX_SEED}`);
   return seed;
