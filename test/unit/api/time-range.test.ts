@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import {
+  alignToMinutes,
+  chooseBuckets,
+  parseInstant,
+  previousWindow,
+  resolveRange,
+  type Result,
+  type TimeRange,
+} from '../../../services/api/query/time-range.js';
+
+const NOW = new Date('2026-05-10T12:34:56.789Z');
+const value = <T>(r: Result<T>): T => {
+  if (!r.ok) throw new Error(`expected ok, got ${r.error}`);
+  return r.value;
+};
+const error = <T>(r: Result<T>): string => {
+  if (r.ok) throw new Error('expected an error');
+  return r.error;
+};
+const range = (from: string, to: string): TimeRange => ({ from: new Date(from), to: new Date(to) });
+
+describe('parseInstant', () => {
+  it.each([
+    ['now', '2026-05-10T12:34:56.789Z'],
+    ['now-15m', '2026-05-10T12:19:56.789Z'],
+    ['now-6h', '2026-05-10T06:34:56.789Z'],
+    ['now-7d', '2026-05-03T12:34:56.789Z'],
+    ['now-2w', '2026-04-26T12:34:56.789Z'],
+    ['now-30s', '2026-05-10T12:34:26.789Z'],
+    ['2026-05-01T10:00:00Z', '2026-05-01T10:00:00.000Z'],
+    ['2026-05-01T10:00:00.5Z', '2026-05-01T10:00:00.500Z'],
+    ['2026-05-01T10:00:00.123456789Z', '2026-05-01T10:00:00.123Z'],
+    ['2026-05-01T10:00:00+02:00', '2026-05-01T08:00:00.000Z'],
+    ['2026-05-01T10:00:00-0530', '2026-05-01T15:30:00.000Z'],
+    ['2026-05-01 10:00', '2026-05-01T10:00:00.000Z'],
+    ['2026-05-01', '2026-05-01T00:00:00.000Z'],
+    ['2024-02-29T00:00:00Z', '2024-02-29T00:00:00.000Z'],
+  ])('reads %s', (text, expected) => {
+    expect(value(parseInstant(text, NOW)).toISOString()).toBe(expected);
+  });
+
+  it.each(['yesterday', 'now-6', 'now+1h', 'now-1y', '2026-5-1', '10:00', '2026-05-01T10:00:00Z junk', '1714564800', ''])('refuses %j, saying what it accepts', (text) => {
+    expect(error(parseInstant(text, NOW))).toMatch(/ISO-8601 .* relative to now/);
+  });
+
+  it.each(['2026-02-29T00:00:00Z', '2026-04-31', '2026-13-01', '2026-05-01T24:00:00Z', '2026-05-01T10:60:00Z'])('refuses the impossible date %s', (text) => {
+    expect(error(parseInstant(text, NOW))).toContain('not a real date');
+  });
+
+  it('refuses times a ClickHouse DateTime cannot hold', () => {
+    expect(error(parseInstant('1969-12-31T23:59:59Z', NOW))).toContain('between 1970 and 2105');
+    expect(error(parseInstant('0099-01-01', NOW))).toContain('between 1970 and 2105');
+    expect(error(parseInstant('2200-01-01', NOW))).toContain('between 1970 and 2105');
+    expect(error(parseInstant('now-999999w', NOW))).toContain('between 1970 and 2105');
+    expect(error(parseInstant('2026-05-01T10:00:00+24:00', NOW))).toContain('impossible UTC offset');
+  });
+});
+
+describe('resolveRange', () => {
+  const defaults = { from: 'now-24h', to: 'now' };
+
+  it('uses the defaults for missing parameters', () => {
+    expect(value(resolveRange({}, defaults, NOW, 31))).toEqual({ from: new Date('2026-05-09T12:34:56.789Z'), to: NOW });
+    expect(value(resolveRange({ from: 'now-1h' }, defaults, NOW, 31)).from).toEqual(new Date('2026-05-10T11:34:56.789Z'));
+  });
+
+  it('names the parameter that is wrong', () => {
+    expect(error(resolveRange({ from: 'soon' }, defaults, NOW, 31))).toMatch(/^querystring parameter 'from' must be/);
+    expect(error(resolveRange({ to: 'soon' }, defaults, NOW, 31))).toMatch(/^querystring parameter 'to' must be/);
+    expect(error(resolveRange({ from: 'now', to: 'now-1h' }, defaults, NOW, 31))).toMatch(/'from' must be earlier than 'to'/);
+    expect(error(resolveRange({ from: 'now', to: 'now' }, defaults, NOW, 31))).toMatch(/'from' must be earlier than 'to'/);
+  });
+
+  it('allows exactly the maximum range and refuses more, naming API_MAX_RANGE_DAYS', () => {
+    expect(resolveRange({ from: 'now-31d' }, defaults, NOW, 31).ok).toBe(true);
+    expect(error(resolveRange({ from: 'now-32d' }, defaults, NOW, 31))).toBe(
+      "querystring parameters 'from' and 'to' span 32 days; the most one query may cover is 31 days (API_MAX_RANGE_DAYS)",
+    );
+    expect(error(resolveRange({ from: 'now-745h' }, defaults, NOW, 31))).toContain('span 31.0 days');
+  });
+});
+
+describe('chooseBuckets', () => {
+  it('widens the range to whole buckets', () => {
+    const b = value(chooseBuckets(range('2026-05-10T10:02:30Z', '2026-05-10T10:07:00Z'), '5m', 5000));
+    expect(b).toEqual({ interval: '5m', stepSeconds: 300, from: new Date('2026-05-10T10:00:00Z'), to: new Date('2026-05-10T10:10:00Z'), count: 2 });
+    const day = value(chooseBuckets(range('2026-05-10T10:00:00Z', '2026-05-11T01:00:00Z'), '1d', 5000));
+    expect([day.from, day.to, day.count]).toEqual([new Date('2026-05-10T00:00:00Z'), new Date('2026-05-12T00:00:00Z'), 2]);
+  });
+
+  it('picks the finest interval within 1500 points for auto', () => {
+    expect(value(chooseBuckets(range('2026-05-09T12:00:00Z', '2026-05-10T12:00:00Z'), 'auto', 5000)).interval).toBe('1m');
+    expect(value(chooseBuckets(range('2026-05-08T12:00:00Z', '2026-05-10T12:00:00Z'), 'auto', 5000)).interval).toBe('5m');
+    expect(value(chooseBuckets(range('2026-04-10T12:00:00Z', '2026-05-10T12:00:00Z'), 'auto', 5000)).interval).toBe('1h');
+    expect(value(chooseBuckets(range('2016-04-10T12:00:00Z', '2026-05-10T12:00:00Z'), 'auto', 5000)).interval).toBe('1d');
+    // A smaller API_MAX_POINTS pushes auto to coarser buckets.
+    expect(value(chooseBuckets(range('2026-05-09T12:00:00Z', '2026-05-10T12:00:00Z'), 'auto', 300)).interval).toBe('5m');
+  });
+
+  it('refuses an explicit interval with more points than API_MAX_POINTS, naming the parameter', () => {
+    expect(error(chooseBuckets(range('2026-05-03T12:00:00Z', '2026-05-10T12:00:00Z'), '1m', 5000))).toBe(
+      "querystring parameter 'interval' 1m gives 10080 points per series over this range, more than 5000 (API_MAX_POINTS); choose a larger interval or interval=auto",
+    );
+  });
+});
+
+describe('windows', () => {
+  it('aligns to whole minutes outward and gives the previous window of equal length', () => {
+    const aligned = alignToMinutes(range('2026-05-10T10:00:30Z', '2026-05-10T11:00:00.001Z'));
+    expect(aligned).toEqual(range('2026-05-10T10:00:00Z', '2026-05-10T11:01:00Z'));
+    expect(previousWindow(aligned)).toEqual(range('2026-05-10T08:59:00Z', '2026-05-10T10:00:00Z'));
+  });
+});
