@@ -6,12 +6,13 @@ import { registerIngestCommand } from './ingest.js';
 import { registerMigrate } from './migrate.js';
 import { registerKafkaCommand } from './kafka.js';
 import { registerSimulate } from './simulate.js';
+import { registerStart } from './start.js';
 import { registerTokenCommand } from './token.js';
 
 type Register = (program: Command) => void;
 
 // Each module adds one subcommand (with its own --help). Keep the list explicit: it is the CLI's table of contents.
-const commands: Register[] = [registerCatalogCommand, registerMigrate, registerKafkaCommand, registerApiCommand, registerTokenCommand, registerSimulate, registerDashboardsCommand, registerIngestCommand];
+const commands: Register[] = [registerCatalogCommand, registerMigrate, registerKafkaCommand, registerApiCommand, registerTokenCommand, registerSimulate, registerDashboardsCommand, registerIngestCommand, registerStart];
 
 export function registerCommands(program: Command): void {
   for (const register of commands) register(program);
