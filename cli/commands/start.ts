@@ -148,7 +148,11 @@ async function start(config: Config, flags: StartFlags): Promise<void> {
         `            (shown once; stored hashed as "${START_TOKEN_NAME}" in ${config.api.tokensFile}, replaced on the next start)`,
         `  try       curl -H 'Authorization: Bearer ${token}' '${base}/v1/top?dimension=code'`,
         `  logs      ${flags.logFile}`,
-        `Ctrl-C stops everything${broker.stopsBroker ? ', the local broker included' : ''}.`,
+        broker.stopsBroker
+          ? 'Ctrl-C stops everything, the local broker included.'
+          : broker.local
+            ? 'Ctrl-C stops everything but the local broker (`errpulse kafka stop` stops it).'
+            : 'Ctrl-C stops everything.',
         '',
       ].join('\n'),
     );

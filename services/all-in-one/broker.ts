@@ -13,16 +13,18 @@ export interface StartBroker {
   stop(): Promise<void>;
   /** Whether stop() will stop a broker. */
   stopsBroker: boolean;
+  /** Whether the broker is the local development broker (rather than KAFKA_BROKERS). */
+  local: boolean;
 }
 
 export const LOCAL_BROKER_STOP_TIMEOUT_MS = 30_000;
 
 export async function ensureBroker(config: Config, opts: { keep: boolean; say: (line: string) => void }): Promise<StartBroker> {
   if (!config.kafka.localBroker) {
-    return { brokers: config.kafka.brokers, description: `Kafka ${config.kafka.brokers.join(',')} (KAFKA_BROKERS)`, stop: async () => {}, stopsBroker: false };
+    return { brokers: config.kafka.brokers, description: `Kafka ${config.kafka.brokers.join(',')} (KAFKA_BROKERS)`, stop: async () => {}, stopsBroker: false, local: false };
   }
   if (!jarsCached()) opts.say('Kafka: first start, fetching the broker jars with Maven (once; needs network and Java 17+) ...');
-  else opts.say(`Kafka: starting the local broker on 127.0.0.1:${config.kafka.localPort} ...`);
+  else opts.say(`Kafka: local broker on 127.0.0.1:${config.kafka.localPort} (starting it unless it runs already) ...`);
   const info = await startLocalBroker({ port: config.kafka.localPort, dataDir: DEFAULT_DATA_DIR });
   const stopsBroker = !info.alreadyRunning && !opts.keep;
   const how = info.alreadyRunning
@@ -34,6 +36,7 @@ export async function ensureBroker(config: Config, opts: { keep: boolean; say: (
     brokers: info.brokers,
     description: `Kafka ${info.brokers.join(',')} (local broker, ${how}; log ${info.logFile})`,
     stopsBroker,
+    local: true,
     stop: async () => {
       if (stopsBroker) await stopLocalBroker({ dataDir: DEFAULT_DATA_DIR, timeoutMs: LOCAL_BROKER_STOP_TIMEOUT_MS });
     },
