@@ -38,6 +38,18 @@ export interface SpikeParams {
   faults: string[];
 }
 
+export type SpikeFilters = Pick<SpikeParams, 'families' | 'codes' | 'codePrefixes' | 'regions' | 'apps' | 'faults'>;
+
+/** Every scope, unfiltered; spread a narrower filter over it. */
+export const NO_SPIKE_FILTERS: Readonly<SpikeFilters> = Object.freeze({
+  families: [],
+  codes: [],
+  codePrefixes: [],
+  regions: [],
+  apps: [],
+  faults: [],
+});
+
 export interface SpikeRow {
   scope: string;
   region: string;

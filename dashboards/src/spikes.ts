@@ -1,15 +1,16 @@
 // The spike detector as Grafana runs it. There is no second definition: this only writes the parameters of
 // lib/spike-detector.ts into its SQL, because neither panels nor alert rules can pass query parameters.
 import {
+  NO_SPIKE_FILTERS,
   SPIKE_DEFAULTS,
   inlineQueryParams,
   spikeQuery,
   spikeQueryParams,
+  type SpikeFilters,
   type SpikeLevel,
-  type SpikeParams,
 } from '../../lib/spike-detector.js';
 
-export type SpikeFilter = Partial<Pick<SpikeParams, 'families' | 'codes' | 'codePrefixes' | 'regions' | 'apps' | 'faults'>>;
+export type SpikeFilter = Partial<SpikeFilters>;
 
 function inlined(level: SpikeLevel, alertShape: boolean, endSql: string, filter: SpikeFilter): string {
   const params = spikeQueryParams({
@@ -17,12 +18,7 @@ function inlined(level: SpikeLevel, alertShape: boolean, endSql: string, filter:
     // Replaced by `endSql` below; the parameter function only needs a valid placeholder.
     end: new Date(0),
     ...SPIKE_DEFAULTS,
-    families: [],
-    codes: [],
-    codePrefixes: [],
-    regions: [],
-    apps: [],
-    faults: [],
+    ...NO_SPIKE_FILTERS,
     ...filter,
   });
   return inlineQueryParams(spikeQuery(level, { alertShape }), { ...params, end: { sql: endSql } }).trim();

@@ -2,7 +2,7 @@
 // restart backfills only the gap), and which spikes are active now (the status line), the latter with
 // the one spike definition in lib/spike-detector.ts, exactly as GET /v1/spikes asks it.
 import type { ClickHouseClient } from '../../lib/clickhouse/client.js';
-import { SPIKE_DEFAULTS, spikeQuery, spikeQueryParams, type SpikeRow } from '../../lib/spike-detector.js';
+import { NO_SPIKE_FILTERS, SPIKE_DEFAULTS, spikeQuery, spikeQueryParams, type SpikeRow } from '../../lib/spike-detector.js';
 
 /** Time of the newest stored event (epoch ms), or undefined when there is none. */
 export async function newestEventTime(client: ClickHouseClient): Promise<number | undefined> {
@@ -24,12 +24,7 @@ export async function activeSpikes(client: ClickHouseClient, end: Date): Promise
         level: 'family',
         end,
         ...SPIKE_DEFAULTS,
-        families: [],
-        codes: [],
-        codePrefixes: [],
-        regions: [],
-        apps: [],
-        faults: [],
+        ...NO_SPIKE_FILTERS,
       }),
       format: 'JSONEachRow',
     })

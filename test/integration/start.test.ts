@@ -3,7 +3,6 @@
 // the API, and stop cleanly on Ctrl-C (SIGINT), releasing the embedded engine's data folder.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectClickHouse } from '../../lib/clickhouse/client.js';
 import { loadConfig } from '../../lib/config.js';
 import { testBrokers, uniqueName, waitFor } from '../support/kafka.js';
+import { freePort } from '../support/ports.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const tmp = mkdtempSync(join(tmpdir(), 'errpulse-start-'));
@@ -21,17 +21,6 @@ let stdout = '';
 let stderr = '';
 let exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 let port: number;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 beforeAll(async () => {
   if (!existsSync(join(ROOT, 'dist/cli/commands/start.js'))) throw new Error('dist/ has no start command: run `npm run build` first (`npm test` does)');

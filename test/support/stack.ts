@@ -9,11 +9,11 @@
 // ERRPULSE_TEST_STACK=local skips the Docker probe; =docker makes a missing engine an error.
 import { request } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { fetchJars, waitUntilReady, randomClusterId, startLocalBroker, stopLocalBroker } from '../../lib/kafka/local-broker.js';
+import { freePort } from './ports.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -84,17 +84,6 @@ const redact = (url: string) => url.replace(/\/\/[^@/]*@/, '//');
 
 // ---------------------------------------------------------------------------------------------
 // Local broker
-
-async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? ok(address.port) : fail(new Error('no port'))));
-    });
-  });
-}
 
 async function localBroker(): Promise<Provided<string[]>> {
   const fetched = await fetchJars();
