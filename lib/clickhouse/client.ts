@@ -3,10 +3,12 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ClickHouseLogLevel, createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
+import type * as ChdbConnectionModule from 'chdb/connection';
 import type { Config } from '../config.js';
 
 export type { ClickHouseClient };
 
+type CreateChdbConnection = typeof ChdbConnectionModule.createChdbConnection;
 type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
 
 export type ClickHouseMode = 'server' | 'embedded';
@@ -82,8 +84,18 @@ export async function connectClickHouse(cfg: Config['clickhouse'], opts: Connect
 
   const dataDir = resolve(cfg.dataDir);
   mkdirSync(dataDir, { recursive: true });
-  // chdb is loaded lazily so that server deployments never load the native addon.
-  const { createChdbConnection } = await import('chdb/connection');
+  // chdb is loaded lazily so that server deployments never load the native addon (the container image
+  // leaves it out), and a missing engine is explained instead of surfacing as a module-loader stack.
+  let createChdbConnection: CreateChdbConnection;
+  try {
+    ({ createChdbConnection } = await import('chdb/connection'));
+  } catch (err) {
+    throw new Error(
+      `CLICKHOUSE_URL is unset, so errpulse uses the embedded ClickHouse engine (npm package chdb), but it does not load here: ` +
+        `${(err as Error).message.split('\n')[0]}. Set CLICKHOUSE_URL to a ClickHouse server, or install the optional chdb engine.`,
+      { cause: err },
+    );
+  }
   let connection;
   try {
     connection = createChdbConnection({ path: dataDir });
