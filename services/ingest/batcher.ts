@@ -1,6 +1,7 @@
 // Collects one partition's processed messages into batches that cover a contiguous offset range.
 // A batch closes on rows, on bytes or on age; a replayed range closes exactly where it closed before,
 // whatever the limits are now, so its deduplication token still names the same rows.
+import { RowSet } from './row-set.js';
 import type { RejectReason } from './steps/result.js';
 
 /** A row ready for the writer: its encoded line plus what the dead-letter path would need. */
@@ -27,7 +28,7 @@ export interface OffsetRange {
 export interface Batch extends OffsetRange {
   topic: string;
   partition: number;
-  rows: EncodedRow[];
+  rows: RowSet;
   rejected: RejectedMessage[];
   /** Wall-clock time the timestamp rules were applied with; recorded with the range for replays. */
   referenceTimeMs: number;
@@ -50,7 +51,7 @@ export interface ReplayTarget extends OffsetRange {
 }
 
 export class BatchBuilder {
-  private rows: EncodedRow[] = [];
+  private rows = new RowSet();
   private rejected: RejectedMessage[] = [];
   private from = -1;
   private to = -1;
@@ -82,11 +83,11 @@ export class BatchBuilder {
   }
 
   get rowCount(): number {
-    return this.rows.length;
+    return this.rows.count;
   }
 
   get size(): number {
-    return this.rows.length + this.rejected.length;
+    return this.rows.count + this.rejected.length;
   }
 
   /**
@@ -111,7 +112,7 @@ export class BatchBuilder {
 
   addRow(row: EncodedRow): void {
     this.track(row.offset, row.value);
-    this.rows.push(row);
+    this.rows.add(row.line, row.offset, row.key, row.value);
   }
 
   addRejected(message: RejectedMessage): void {
@@ -155,7 +156,7 @@ export class BatchBuilder {
       replay: replay !== undefined,
       split: replay?.split ?? false,
     };
-    this.rows = [];
+    this.rows = new RowSet();
     this.rejected = [];
     this.from = -1;
     this.to = -1;

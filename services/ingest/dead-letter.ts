@@ -1,7 +1,7 @@
 // The dead-letter topic: every message the pipeline or ClickHouse refused, as its original bytes and
 // key, with headers saying why and where it came from. Sent before the batch's offsets are committed,
 // so a crash re-sends it: delivery here is at least once (deduplicate on the source headers).
-import type { Kafka, Message, Producer } from 'kafkajs';
+import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
 import type { RejectedMessage } from './batcher.js';
 
 export const DLQ_HEADERS = {
@@ -44,7 +44,8 @@ export interface DeadLetterQueue {
 }
 
 export function createDeadLetterQueue(kafka: Kafka, topic: string): DeadLetterQueue {
-  const producer: Producer = kafka.producer({ allowAutoTopicCreation: false });
+  // Kafka's own (Java-compatible) partitioner: a dead letter lands where any client would put its key.
+  const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   return {
     connect: () => producer.connect(),
     disconnect: () => producer.disconnect(),

@@ -212,7 +212,7 @@ export class PartitionFlow {
   private async write(batch: Batch): Promise<void> {
     const { topic, partition } = this.deps;
     const rejected: RejectedMessage[] = batch.rejected;
-    if (batch.rows.length > 0) {
+    if (batch.rows.count > 0) {
       // A replayed range is already recorded as in flight, with the same bounds.
       if (!batch.replay) await this.retry('Kafka offset commit', () => this.commit(inFlightCommit(batch)));
       const token = deduplicationToken(topic, partition, batch);
@@ -222,7 +222,7 @@ export class PartitionFlow {
           signal: this.abort.signal,
           hooks: {
             onSplit: async () => {
-              this.log.warn({ from: batch.from, to: batch.to, rows: batch.rows.length }, 'ClickHouse refused the data; isolating the rows it refuses');
+              this.log.warn({ from: batch.from, to: batch.to, rows: batch.rows.count }, 'ClickHouse refused the data; isolating the rows it refuses');
               batch.split = true;
               await this.commit(inFlightCommit(batch));
             },
@@ -230,10 +230,11 @@ export class PartitionFlow {
         }),
       );
       this.deps.metrics.inserted.inc(result.inserted);
-      this.deps.metrics.batchRows.observe(batch.rows.length);
+      this.deps.metrics.batchRows.observe(batch.rows.count);
       this.deps.counters.inserted += result.inserted;
-      for (const { row, detail } of result.refused) {
-        rejected.push({ offset: row.offset, key: row.key, value: row.value, reason: 'rejected_by_clickhouse', detail });
+      for (const { index, detail } of result.refused) {
+        const { rows } = batch;
+        rejected.push({ offset: rows.offset(index), key: rows.key(index), value: rows.value(index), reason: 'rejected_by_clickhouse', detail });
       }
       if (result.refused.length > 0) rejected.sort((a, b) => a.offset - b.offset);
     }

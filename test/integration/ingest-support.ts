@@ -10,7 +10,7 @@ import type { ClickHouse } from '../../lib/clickhouse/client.js';
 import { findEntry, UNKNOWN_CATEGORY } from '../../lib/catalog/index.js';
 import { loadConfig, type Config } from '../../lib/config.js';
 import { PROJECT_ROOT } from '../../lib/paths.js';
-import { createSimulation, simulateEvents } from '../../services/simulator/generator.js';
+import { benchEvents, pastStart } from '../../bench/ingest-events.js';
 
 export interface StreamMessage {
   key: string;
@@ -28,32 +28,18 @@ export interface SimulatedStream {
 }
 
 /**
- * `count` realistic events from the traffic simulator (Zipf apps, three regions, catalog codes and an
- * incident of a code the catalog does not know), all in the recent past, with what a correct ingest
+ * `count` realistic events (bench/ingest-events.ts), all in the recent past, with what a correct ingest
  * must count per code, category, app and region.
  */
-export function simulatedStream(count: number, seed: number, ratePerSecond = 2_000): SimulatedStream {
-  const spanMs = Math.ceil((count / ratePerSecond) * 1_000);
-  const startMs = Date.now() - spanMs - 120_000;
-  const sim = createSimulation({
-    seed,
-    ratePerSecond,
-    startMs,
-    durationMs: undefined,
-    appCount: 40,
-    scenarios: ['unknown-code', 'server-faults'],
-    incidentOffsetMs: Math.floor(spanMs / 4),
-    incidentLengthMs: Math.max(1_000, Math.floor(spanMs / 4)),
-  });
+export function simulatedStream(count: number, seed: number): SimulatedStream {
   const stream: SimulatedStream = { messages: [], byCode: {}, byCategory: {}, byApp: {}, byRegion: {} };
   const add = (tally: Tally, key: string) => (tally[key] = (tally[key] ?? 0) + 1);
-  for (const e of simulateEvents(sim)) {
-    if (stream.messages.length === count) break;
-    stream.messages.push({ key: e.key, value: JSON.stringify(e.event) });
-    add(stream.byCode, e.event.code);
-    add(stream.byCategory, findEntry(e.event.code)?.category ?? UNKNOWN_CATEGORY);
-    add(stream.byApp, e.event.appId);
-    add(stream.byRegion, e.event.region);
+  for (const { key, value, event: { event } } of benchEvents(count, seed, { startMs: pastStart(count) })) {
+    stream.messages.push({ key, value });
+    add(stream.byCode, event.code);
+    add(stream.byCategory, findEntry(event.code)?.category ?? UNKNOWN_CATEGORY);
+    add(stream.byApp, event.appId);
+    add(stream.byRegion, event.region);
   }
   return stream;
 }

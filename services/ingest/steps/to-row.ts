@@ -13,8 +13,8 @@ export interface MessageSource {
 /** One row of error_events, keyed by column name. ingested_at is left to the column default. */
 export interface EventRow {
   event_id: string;
-  /** 'YYYY-MM-DD hh:mm:ss.sss' in UTC, the text form both DateTime64 parsers accept without best-effort mode. */
-  event_time: string;
+  /** Epoch milliseconds; the writer encodes it as ClickHouse text for DateTime64(3, 'UTC'). */
+  event_time: number;
   app_id: string;
   region: string;
   code: string;
@@ -71,7 +71,7 @@ export function derivedEventId(source: MessageSource): string {
 export function toRow(event: ApiErrorEventV1, timeMs: number, tags: ErrorTags, source: MessageSource): EventRow {
   return {
     event_id: event.eventId ?? derivedEventId(source),
-    event_time: formatEventTime(timeMs),
+    event_time: timeMs,
     app_id: event.appId,
     region: event.region,
     code: event.code,
@@ -93,11 +93,6 @@ export function toRow(event: ApiErrorEventV1, timeMs: number, tags: ErrorTags, s
     kafka_partition: source.partition,
     kafka_offset: source.offset,
   };
-}
-
-export function formatEventTime(timeMs: number): string {
-  const iso = new Date(timeMs).toISOString();
-  return `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
 }
 
 /** The longest prefix of `text` whose UTF-8 encoding fits in `maxBytes`, never splitting a character. */

@@ -25,7 +25,8 @@ describe('BatchBuilder', () => {
     expect(b.accepts(13)).toBe(false);
     const batch = b.seal();
     expect(batch).toMatchObject({ topic: 't', partition: 3, from: 10, to: 12, replay: false, split: false });
-    expect(batch.rows.map((r) => r.offset)).toEqual([10, 11]);
+    expect([batch.rows.offset(0), batch.rows.offset(1)]).toEqual([10, 11]);
+    expect(batch.rows.text().join('')).toBe('10\n11\n');
     expect(batch.rejected.map((r) => r.offset)).toEqual([12]);
     expect(b.isEmpty()).toBe(true);
   });

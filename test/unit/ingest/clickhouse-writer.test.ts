@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { EncodedRow } from '../../../services/ingest/batcher.js';
 import { classifyInsertError, encodeRow, insertIsolatingBadRows, type InsertLines } from '../../../services/ingest/clickhouse-writer.js';
+import { RowSet } from '../../../services/ingest/row-set.js';
 import { EVENT_ROW_COLUMNS, type EventRow } from '../../../services/ingest/steps/to-row.js';
 
 const row: EventRow = {
   event_id: 'e1',
-  event_time: '2026-06-01 11:00:00.123',
+  event_time: Date.parse('2026-06-01T11:00:00.007Z'),
   app_id: 'app',
   region: 'us',
   code: 'ERR_X_Y',
@@ -42,6 +42,7 @@ describe('encodeRow', () => {
     expect(field('http_status')).toBe('\\N');
     expect(field('known')).toBe('false');
     expect(field('latency_ms')).toBe('1e+21');
+    expect(field('event_time')).toBe(String(Date.parse('2026-06-01T11:00:00Z') / 1000) + '.007');
     expect(fields.slice(-3)).toEqual(['t', '0', '9']);
   });
 });
@@ -67,23 +68,30 @@ describe('classifyInsertError', () => {
 });
 
 describe('insertIsolatingBadRows', () => {
-  const rows: EncodedRow[] = ['a', 'b', 'BAD-c', 'd', 'e', 'BAD-f', 'g'].map((line, offset) => ({ line, offset: 100 + offset, key: null, value: Buffer.from(line) }));
+  const LINES = ['a', 'b', 'BAD-c', 'd', 'e', 'BAD-f', 'g'];
+  function rowSet(lines: string[]): RowSet {
+    const rows = new RowSet();
+    lines.forEach((line, i) => rows.add(`${line}\n`, 100 + i, null, Buffer.from(line)));
+    return rows;
+  }
+  const rows = rowSet(LINES);
 
   function fakeInsert() {
     const calls: { token: string; lines: string[]; ok: boolean }[] = [];
     const stored = new Map<string, string[]>();
-    const insert: InsertLines = async (lines, token) => {
+    const insert: InsertLines = async (pieces, token) => {
+      const lines = pieces.join('').split('\n').slice(0, -1);
       const ok = !lines.some((l) => l.startsWith('BAD'));
-      calls.push({ token, lines: [...lines], ok });
+      calls.push({ token, lines, ok });
       if (!ok) throw chError('CANNOT_PARSE_TEXT');
-      if (!stored.has(token)) stored.set(token, [...lines]);
+      if (!stored.has(token)) stored.set(token, lines);
     };
     return { insert, calls, stored };
   }
 
   it('inserts everything in one call when ClickHouse accepts it', async () => {
     const { insert, calls } = fakeInsert();
-    const good = rows.filter((r) => !r.line.startsWith('BAD'));
+    const good = rowSet(LINES.filter((l) => !l.startsWith('BAD')));
     let splits = 0;
     const result = await insertIsolatingBadRows(insert, good, 'tok', { alreadySplit: false, hooks: { onSplit: async () => void splits++ } });
     expect(result).toEqual({ inserted: 5, refused: [] });
@@ -97,7 +105,7 @@ describe('insertIsolatingBadRows', () => {
     const result = await insertIsolatingBadRows(insert, rows, 'tok', { alreadySplit: false, hooks: { onSplit: async () => void splits++ } });
     expect(splits).toBe(1);
     expect(result.inserted).toBe(5);
-    expect(result.refused.map((r) => r.row.offset)).toEqual([102, 105]);
+    expect(result.refused.map((r) => rows.offset(r.index))).toEqual([102, 105]);
     expect(result.refused[0]!.detail).toContain('CANNOT_PARSE_TEXT');
     expect([...stored.values()].flat().sort()).toEqual(['a', 'b', 'd', 'e', 'g']);
   });

@@ -1,6 +1,7 @@
 import type { Admin } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
 import type { Batch } from '../../../services/ingest/batcher.js';
+import { RowSet } from '../../../services/ingest/row-set.js';
 import { decodeInFlight, deduplicationToken, doneCommit, encodeInFlight, inFlightCommit, readCommitted } from '../../../services/ingest/offsets.js';
 
 const batch = (fields: Partial<Batch> = {}): Batch => ({
@@ -8,7 +9,7 @@ const batch = (fields: Partial<Batch> = {}): Batch => ({
   partition: 1,
   from: 100,
   to: 199,
-  rows: [],
+  rows: new RowSet(),
   rejected: [],
   referenceTimeMs: 1_780_000_000_000,
   replay: false,

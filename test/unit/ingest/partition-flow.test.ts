@@ -20,6 +20,9 @@ function message(offset: number, value: string | null): KafkaMessage {
   return { offset: String(offset), key: Buffer.from('k'), value: value === null ? null : Buffer.from(value), timestamp: '0', attributes: 0, headers: {} } as KafkaMessage;
 }
 
+/** Rows in an INSERT body: one newline-terminated line each. */
+const rowsIn = (pieces: readonly string[]) => pieces.join('').split('\n').length - 1;
+
 type Step = ['commit', number, string] | ['insert', string, number] | ['dlq', number[], string[]];
 
 function setup(opts: { maxRows?: number; insert?: InsertLines; owned?: () => boolean } = {}) {
@@ -28,8 +31,8 @@ function setup(opts: { maxRows?: number; insert?: InsertLines; owned?: () => boo
   let health = 0;
   const insert: InsertLines =
     opts.insert ??
-    (async (lines, token) => {
-      steps.push(['insert', token, lines.length]);
+    (async (pieces, token) => {
+      steps.push(['insert', token, rowsIn(pieces)]);
     });
   const flow = new PartitionFlow({
     topic: 't',
@@ -190,9 +193,9 @@ describe('PartitionFlow', () => {
     const stored: string[] = [];
     const { flow, steps, accept } = setup({
       maxRows: 4,
-      insert: async (lines, token) => {
-        if (lines.some((l) => l.includes('\tpoison\t'))) throw Object.assign(new Error('Cannot parse input'), { type: 'CANNOT_PARSE_INPUT_ASSERTION_FAILED' });
-        stored.push(...lines.map(() => token));
+      insert: async (pieces, token) => {
+        if (pieces.some((l) => l.includes('\tpoison\t'))) throw Object.assign(new Error('Cannot parse input'), { type: 'CANNOT_PARSE_INPUT_ASSERTION_FAILED' });
+        for (let i = 0; i < rowsIn(pieces); i++) stored.push(token);
       },
     });
     flow.init({ offset: 0, inFlight: undefined });

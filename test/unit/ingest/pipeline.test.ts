@@ -26,7 +26,7 @@ describe('pipeline', () => {
     const outcome = pipeline(full.value, { topic: 't', partition: 0, offset: 7 }, NOW);
     expect(outcome).toMatchObject({
       ok: true,
-      row: { event_id: 'evt-7f3c2a10-full', event_time: '2026-06-01 11:59:00.000', app_id: 'shop-eu.prod', category: 'User', known: true, http_status: 404, latency_ms: 12.75 },
+      row: { event_id: 'evt-7f3c2a10-full', event_time: Date.parse('2026-06-01T11:59:00Z'), app_id: 'shop-eu.prod', category: 'User', known: true, http_status: 404, latency_ms: 12.75 },
     });
   });
 
