@@ -1,0 +1,276 @@
+// npm run bench:ingest [-- --events 1000000 --partitions 3 --freshness-rate 5000 --freshness-seconds 30 --cpu-prof]
+//
+// Pre-produces realistic events, then measures, each phase in a process of its own (bench/ingest-phases.ts):
+//   consume   the raw kafkajs ceiling: a consumer group reading the topic and doing nothing else;
+//   insert    the raw ClickHouse ceiling: the same rows inserted with the worker's batch size and one
+//             writer per partition, as TabSeparated (what the worker sends) and as JSONEachRow;
+//   e2e       the ingest worker draining the topic until ClickHouse has acknowledged every row;
+//   freshness the worker while this process produces at a steady rate: produce → queryable, per event.
+// Kafka: KAFKA_BROKERS, or a local broker started here. ClickHouse: CLICKHOUSE_URL, or the embedded
+// engine in a temp folder per phase. Results print as a table and as Markdown for BENCHMARKS.md.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Partitioners, type Kafka } from 'kafkajs';
+import { loadConfigOrExit, type Config } from '../lib/config.js';
+import { createKafka, ensureTopics } from '../lib/kafka/client.js';
+import { startLocalBroker, stopLocalBroker } from '../lib/kafka/local-broker.js';
+import { createLogger } from '../lib/log.js';
+import { PROJECT_ROOT } from '../lib/paths.js';
+import { benchEvents, pastStart } from './ingest-events.js';
+import type { ConsumeResult, EndToEndResult, FreshnessResult, InsertResult, PhaseOptions, VisibilityPoint } from './ingest-phases.js';
+import { summarizeCpuProfile } from './ingest-profile.js';
+
+const { values: args } = parseArgs({
+  options: {
+    events: { type: 'string', default: '1000000' },
+    partitions: { type: 'string', default: '3' },
+    seed: { type: 'string', default: '7' },
+    'freshness-rate': { type: 'string', default: '5000' },
+    'freshness-seconds': { type: 'string', default: '30' },
+    'cpu-prof': { type: 'boolean', default: false },
+    only: { type: 'string' },
+  },
+});
+const EVENTS = Number(args.events);
+const PARTITIONS = Number(args.partitions);
+const SEED = Number(args.seed);
+const FRESH_RATE = Number(args['freshness-rate']);
+const FRESH_SECONDS = Number(args['freshness-seconds']);
+const only = new Set((args.only ?? 'consume,insert,e2e,freshness').split(','));
+
+const log = createLogger(process.env.LOG_LEVEL ?? 'warn', 'bench-ingest', 2);
+const say = (line: string) => process.stderr.write(`${line}\n`);
+const base = loadConfigOrExit();
+const runId = `bench_${Date.now().toString(36)}`;
+const cleanups: (() => Promise<void> | void)[] = [];
+
+async function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => ok(port));
+    });
+    server.once('error', fail);
+  });
+}
+
+async function brokers(): Promise<string[]> {
+  if (!base.kafka.localBroker) return base.kafka.brokers;
+  const dataDir = mkdtempSync(join(tmpdir(), 'errpulse-bench-kafka-'));
+  const info = await startLocalBroker({ port: await freePort(), controllerPort: await freePort(), dataDir, startTimeoutMs: 120_000 });
+  cleanups.push(async () => {
+    await stopLocalBroker({ dataDir });
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  say(`local broker on ${info.brokers.join(',')} (started in ${(info.startMs / 1000).toFixed(1)} s)`);
+  return info.brokers;
+}
+
+/** A config for one phase: its own group, topic and ClickHouse (database on a server, or folder). */
+function phaseConfig(kafkaBrokers: string[], name: string, topic: string): Config {
+  const dataDir = base.clickhouse.url ? base.clickhouse.dataDir : mkdtempSync(join(tmpdir(), `errpulse-bench-ch-${name}-`));
+  if (!base.clickhouse.url) cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+  return {
+    ...base,
+    kafka: { ...base.kafka, brokers: kafkaBrokers, localBroker: false, topic, dlqTopic: `${runId}_dlq`, groupId: `${runId}_${name}`, clientId: `${runId}_${name}` },
+    clickhouse: { ...base.clickhouse, dataDir, database: `${runId}_${name}` },
+    logLevel: process.env.LOG_LEVEL ?? 'warn',
+  };
+}
+
+interface PhaseRun<T> {
+  result: Promise<T>;
+  ready: Promise<void>;
+}
+
+function runPhase<T>(phase: string, options: PhaseOptions, cpuProfDir?: string): PhaseRun<T> {
+  const nodeArgs = [...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : []), '--import', 'tsx', join(PROJECT_ROOT, 'bench/ingest-phases.ts'), phase, JSON.stringify(options)];
+  const child = spawn(process.execPath, nodeArgs, { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  let signalReady: () => void = () => undefined;
+  const ready = new Promise<void>((r) => (signalReady = r));
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    out += chunk;
+    if (out.includes('READY\n')) signalReady();
+  });
+  const result = new Promise<T>((resolve, reject) => {
+    child.once('exit', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith('RESULT '));
+      if (code === 0 && line) resolve(JSON.parse(line.slice('RESULT '.length)) as T);
+      else reject(new Error(`bench phase ${phase} exited with ${code}`));
+    });
+  });
+  return { result, ready };
+}
+
+async function preProduce(kafka: Kafka, topic: string): Promise<{ ms: number; bytes: number }> {
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+  await producer.connect();
+  const started = performance.now();
+  let bytes = 0;
+  let batch: { key: string; value: string }[] = [];
+  const send = async () => {
+    await producer.send({ topic, messages: batch });
+    batch = [];
+  };
+  for (const { key, value } of benchEvents(EVENTS, SEED, { startMs: pastStart(EVENTS) })) {
+    bytes += value.length;
+    batch.push({ key, value });
+    if (batch.length === 2_000) await send();
+  }
+  if (batch.length > 0) await send();
+  const ms = performance.now() - started;
+  await producer.disconnect();
+  return { ms, bytes };
+}
+
+interface SendRecord {
+  partition: number;
+  baseOffset: number;
+  count: number;
+  sentAt: number;
+}
+
+/** Sends `rate` events per second for `seconds`, spread evenly over partitions, recording when each went out. */
+async function producePaced(kafka: Kafka, topic: string, rate: number, seconds: number): Promise<SendRecord[]> {
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+  await producer.connect();
+  const total = rate * seconds;
+  const records: SendRecord[] = [];
+  const events = benchEvents(total, SEED + 1, { startMs: pastStart(total) });
+  const started = Date.now();
+  let sent = 0;
+  while (sent < total) {
+    const due = Math.min(total, Math.floor(((Date.now() - started) / 1000) * rate) + 1);
+    if (due > sent) {
+      const messages = [];
+      for (; sent < due; sent++) {
+        const m = events.next().value!;
+        messages.push({ key: m.key, value: m.value, partition: sent % PARTITIONS });
+      }
+      const sentAt = Date.now();
+      const metadata = await producer.send({ topic, messages });
+      for (const md of metadata) {
+        const count = messages.filter((m) => m.partition === md.partition).length;
+        records.push({ partition: md.partition, baseOffset: Number(md.baseOffset), count, sentAt });
+      }
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  await producer.disconnect();
+  return records;
+}
+
+/** Produce → queryable per event: the first poll at which its partition had more rows than its offset. */
+function freshnessLatencies(records: SendRecord[], visibility: VisibilityPoint[]): number[] {
+  const latencies: number[] = [];
+  for (let p = 0; p < PARTITIONS; p++) {
+    let v = 0;
+    for (const r of records.filter((x) => x.partition === p).sort((a, b) => a.baseOffset - b.baseOffset)) {
+      for (let o = r.baseOffset; o < r.baseOffset + r.count; o++) {
+        while (v < visibility.length && visibility[v]!.counts[p]! <= o) v++;
+        if (v === visibility.length) throw new Error(`offset ${o} of partition ${p} never became visible`);
+        latencies.push(visibility[v]!.t - r.sentAt);
+      }
+    }
+  }
+  return latencies.sort((a, b) => a - b);
+}
+
+const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+const k = (n: number) => `${Math.round(n / 1000).toLocaleString('en')}k`;
+const mib = (n: number) => `${Math.round(n / 1024 / 1024)} MiB`;
+const pct = (n: number) => `${Math.round(n * 100)} %`;
+
+async function main(): Promise<void> {
+  const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+  say(`errpulse ingest benchmark: ${EVENTS.toLocaleString('en')} events, ${PARTITIONS} partitions, ${cpus().length} cores, ${mib(totalmem())}, load ${load()}`);
+  const kafkaBrokers = await brokers();
+  const kafka = createKafka({ brokers: kafkaBrokers, clientId: runId }, log);
+  const topic = `${runId}_events`;
+  const freshTopic = `${runId}_fresh`;
+  await ensureTopics(kafka, [
+    { topic, numPartitions: PARTITIONS },
+    { topic: freshTopic, numPartitions: PARTITIONS },
+    { topic: `${runId}_dlq`, numPartitions: 1 },
+  ]);
+  const startMs = pastStart(EVENTS);
+  const options = (name: string, t = topic): PhaseOptions => ({ config: phaseConfig(kafkaBrokers, name, t), events: EVENTS, seed: SEED, startMs, partitions: PARTITIONS });
+
+  say('pre-producing…');
+  const produced = await preProduce(kafka, topic);
+  const admin = kafka.admin();
+  await admin.connect();
+  const perPartition = (await admin.fetchTopicOffsets(topic)).map((o) => Number(o.high));
+  await admin.disconnect();
+  say(`  ${EVENTS.toLocaleString('en')} events (${mib(produced.bytes)}) in ${(produced.ms / 1000).toFixed(1)} s; per partition ${perPartition.join(' / ')}`);
+
+  const results: { consume?: ConsumeResult; insert?: InsertResult; e2e?: EndToEndResult; freshness?: number[] } = {};
+  if (only.has('consume')) {
+    say('ceiling 1: raw kafkajs consume…');
+    results.consume = await runPhase<ConsumeResult>('consume', options('raw_consume')).result;
+    say(`  ${k(results.consume.perSecond)} messages/s`);
+  }
+  if (only.has('insert')) {
+    say('ceiling 2: raw ClickHouse insert of the same rows…');
+    results.insert = await runPhase<InsertResult>('insert', options('raw_insert')).result;
+    say(`  TabSeparated ${k(results.insert.tsvPerSecond)} rows/s, JSONEachRow ${k(results.insert.jsonPerSecond)} rows/s`);
+  }
+  let profileDir: string | undefined;
+  if (only.has('e2e')) {
+    say('end to end: the ingest worker…');
+    if (args['cpu-prof']) profileDir = mkdtempSync(join(tmpdir(), 'errpulse-bench-prof-'));
+    results.e2e = await runPhase<EndToEndResult>('e2e', options('ingest'), profileDir).result;
+    say(`  ${k(results.e2e.perSecond)} events/s, peak RSS ${mib(results.e2e.peakRssBytes)}`);
+  }
+  if (only.has('freshness')) {
+    say(`freshness: ${FRESH_RATE} events/s for ${FRESH_SECONDS} s…`);
+    const phase = runPhase<FreshnessResult>('freshness', { ...options('fresh', freshTopic), expected: FRESH_RATE * FRESH_SECONDS });
+    await Promise.race([phase.ready, phase.result]);
+    const records = await producePaced(kafka, freshTopic, FRESH_RATE, FRESH_SECONDS);
+    results.freshness = freshnessLatencies(records, (await phase.result).visibility);
+    say(`  p50 ${quantile(results.freshness, 0.5)} ms, p99 ${quantile(results.freshness, 0.99)} ms`);
+  }
+  say(`load after: ${load()}`);
+  report(results, produced, perPartition);
+  if (profileDir) say(summarizeCpuProfile(profileDir, 25));
+}
+
+function report(r: { consume?: ConsumeResult; insert?: InsertResult; e2e?: EndToEndResult; freshness?: number[] }, produced: { ms: number; bytes: number }, perPartition: number[]): void {
+  const lines: string[] = [];
+  const add = (what: string, value: string, note = '') => lines.push(`| ${what} | ${value} | ${note} |`);
+  lines.push('| measure | result | notes |', '| --- | --- | --- |');
+  add('pre-produce', `${k((EVENTS / produced.ms) * 1000)} events/s`, `${EVENTS.toLocaleString('en')} events, ${mib(produced.bytes)}, ${PARTITIONS} partitions (${perPartition.join(' / ')})`);
+  if (r.consume) add('ceiling: raw kafkajs consume', `${k(r.consume.perSecond)} msg/s`, `${(r.consume.ms / 1000).toFixed(1)} s, no processing`);
+  if (r.insert) {
+    add('ceiling: raw ClickHouse insert, TabSeparated', `${k(r.insert.tsvPerSecond)} rows/s`, `${r.insert.batchRows.toLocaleString('en')}-row batches, ${r.insert.concurrency} at a time, into error_events + rollup views; encoding ${(r.insert.encodeTsvMs / 1000).toFixed(1)} s not included`);
+    add('same, JSONEachRow (client serialises)', `${k(r.insert.jsonPerSecond)} rows/s`, `TabSeparated is ${(r.insert.tsvPerSecond / r.insert.jsonPerSecond).toFixed(2)}× faster`);
+  }
+  if (r.e2e) {
+    add('**end to end (ingest worker)**', `**${k(r.e2e.perSecond)} events/s**`, `${(r.e2e.ms / 1000).toFixed(1)} s from first message to last row acknowledged`);
+    if (r.consume) add('… ratio to raw consume', pct(r.e2e.perSecond / r.consume.perSecond), 'target ≥ 70 %');
+    if (r.insert) add('… ratio to raw insert', pct(r.e2e.perSecond / r.insert.tsvPerSecond));
+    add(
+      '… peak RSS',
+      mib(r.e2e.peakRssBytes),
+      `worker process${base.clickhouse.url ? '' : ' incl. the embedded ClickHouse engine'}; JS heap ${mib(r.e2e.peakHeapBytes)} + Buffers ${mib(r.e2e.peakExternalBytes)} at that moment`,
+    );
+    add('… CPU', `${((r.e2e.cpuUserMs + r.e2e.cpuSystemMs) / r.e2e.ms).toFixed(2)} cores`, `user ${(r.e2e.cpuUserMs / 1000).toFixed(1)} s, system ${(r.e2e.cpuSystemMs / 1000).toFixed(1)} s`);
+    add('… inserts', `${r.e2e.inserts}`, `${r.e2e.insertSeconds.toFixed(1)} s inside INSERTs (summed over partitions); event-loop delay p99 ${r.e2e.eventLoopDelayP99Ms.toFixed(0)} ms`);
+  }
+  if (r.freshness) {
+    const f = r.freshness;
+    add(`freshness at ${FRESH_RATE.toLocaleString('en')} events/s`, `p99 ${quantile(f, 0.99)} ms`, `p50 ${quantile(f, 0.5)} ms, max ${f.at(-1)} ms over ${f.length.toLocaleString('en')} events (${FRESH_SECONDS} s); produce call → visible to a query polled every 25 ms`);
+  }
+  process.stdout.write(`\n${lines.join('\n')}\n`);
+}
+
+try {
+  await main();
+} finally {
+  for (const c of cleanups.reverse()) await c();
+}
