@@ -2,7 +2,7 @@
 // metadata say what ClickHouse holds: with empty metadata, every message before the offset is done and
 // nothing after it was written; with in-flight metadata {from,to}, the range [from, to] may or may not
 // have reached ClickHouse, and whoever owns the partition next re-sends exactly that range with the
-// same deduplication token. See docs/decisions/0003-exactly-once-ingest.md.
+// same deduplication token. See docs/decisions/0004-exactly-once-ingest.md.
 import type { Admin } from 'kafkajs';
 import type { Batch, OffsetRange, ReplayTarget } from './batcher.js';
 

@@ -86,6 +86,7 @@ export function createIngestWorker(deps: IngestWorkerDeps): IngestWorker {
     { topic, groupId: config.kafka.groupId, logger, maxWaitTimeInMs: Math.min(1_000, config.ingest.batchMaxMs), sessionTimeoutMs: config.ingest.sessionTimeoutMs },
     {
       assigned(partitions, epoch) {
+        crash = undefined;
         const previous = flows;
         flows = new Map();
         for (const partition of partitions) {
@@ -127,7 +128,9 @@ export function createIngestWorker(deps: IngestWorkerDeps): IngestWorker {
         flow.accept(messages, highWatermark, controls);
       },
       crashed(err, restarting) {
-        crash = restarting ? undefined : `Kafka consumer crashed: ${errorText(err)}`;
+        // kafkajs restarts the consumer after retriable failures (a broker restart); until it has joined
+        // the group again nothing is consumed, so the worker is not ready either way.
+        crash = `Kafka consumer ${restarting ? 'restarting after' : 'stopped by'} ${errorText(err)}`;
         logger.error({ err: errorText(err), restarting }, 'Kafka consumer crashed');
         readiness();
       },
