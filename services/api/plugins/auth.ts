@@ -1,7 +1,7 @@
 // Bearer-token authentication for /v1: every request names a token from API_TOKENS_FILE, and the token's
 // scope (all apps or a list) rides on the request for the queries to enforce. The file is re-read when it
 // changes, so `errpulse token create` and `token revoke` take effect within a second without a restart.
-import { unwatchFile, watchFile, type Stats } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../../../lib/log.js';
 import { matchToken, readTokenFile, type Principal, type TokenRecord } from '../auth/token-store.js';
@@ -43,30 +43,51 @@ export interface TokenIndex {
   close(): void;
 }
 
-/** How often the token file's modification time is checked. Polling also sees a file replaced by rename. */
-const WATCH_INTERVAL_MS = 500;
+/** How often the token file is checked for changes. */
+const CHECK_INTERVAL_MS = 500;
+
+/** What identifies one version of the file: a rename gives a new inode, an edit a new mtime or size. */
+async function versionOf(file: string): Promise<string> {
+  try {
+    const s = await stat(file);
+    return `${s.ino}:${s.mtimeMs}:${s.size}`;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
+    throw err;
+  }
+}
 
 export async function watchTokenFile(file: string, logger: Logger): Promise<TokenIndex> {
+  // The version is taken before the read, so a change landing during the read is seen as a change.
+  let loadedVersion = await versionOf(file);
   // A malformed file at start is fatal: serving with no tokens would look like every token was revoked.
   let current = await readTokenFile(file);
   logger.info({ file, tokens: current.length }, current.length === 0 ? 'no API tokens yet; create one with `errpulse token create`' : 'API tokens loaded');
-  let reloading = Promise.resolve();
-  const onChange = (now: Stats, previous: Stats) => {
-    if (now.mtimeMs === previous.mtimeMs && now.size === previous.size && now.ino === previous.ino) return;
-    reloading = reloading.then(async () => {
-      try {
-        current = await readTokenFile(file);
-        logger.info({ file, tokens: current.length }, 'API tokens reloaded');
-      } catch (err) {
-        // Keep serving the last good list; a half-edited file must not lock everyone out.
-        logger.error({ err, file }, 'API token file unreadable; keeping the previous tokens');
-      }
-    });
+  let checking = false;
+  const check = async () => {
+    const version = await versionOf(file);
+    if (version === loadedVersion) return;
+    loadedVersion = version;
+    try {
+      current = await readTokenFile(file);
+      logger.info({ file, tokens: current.length }, 'API tokens reloaded');
+    } catch (err) {
+      // Keep serving the last good list; a half-edited file must not lock everyone out.
+      logger.error({ err, file }, 'API token file unreadable; keeping the previous tokens');
+    }
   };
-  watchFile(file, { interval: WATCH_INTERVAL_MS, persistent: false }, onChange);
+  const timer = setInterval(() => {
+    if (checking) return;
+    checking = true;
+    check()
+      .catch((err: unknown) => logger.error({ err, file }, 'cannot check the API token file'))
+      .finally(() => (checking = false));
+  }, CHECK_INTERVAL_MS);
+  // The API's own server keeps the process alive, not this check.
+  timer.unref();
   return {
     records: () => current,
-    close: () => unwatchFile(file, onChange),
+    close: () => clearInterval(timer),
   };
 }
 

@@ -1,8 +1,11 @@
+import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import type { Buckets } from '../../../services/api/query/time-range.js';
 import { SOURCES } from '../../../services/api/query/sources.js';
+import type { RatesRow } from '../../../services/api/routes/rates/queries.js';
 import { ratesQuery } from '../../../services/api/routes/rates/queries.js';
-import { bucketMinutes, buildSeries } from '../../../services/api/routes/rates/series.js';
+import { RatesResponse } from '../../../services/api/routes/rates/schema.js';
+import { bucketMinutes, rankedSeries, ratesJson } from '../../../services/api/routes/rates/series.js';
 
 const from = Date.parse('2026-05-10T10:00:00Z');
 const buckets: Buckets = { interval: '5m', stepSeconds: 300, from: new Date(from), to: new Date(from + 15 * 60_000), count: 3 };
@@ -18,21 +21,30 @@ describe('bucketMinutes', () => {
   });
 });
 
-describe('buildSeries', () => {
+const head = { from: '2026-05-10T10:00:00.000Z', to: '2026-05-10T10:15:00.000Z', interval: '5m', source: 'error_counts_1m', groupBy: ['category'] };
+
+/** The answer as the route sends it, parsed, after checking it against the documented response schema. */
+function answer(rows: RatesRow[], dimensions: Parameters<typeof rankedSeries>[2], now = long) {
+  const text = ratesJson({ ...head, groupBy: dimensions }, rankedSeries(rows, buckets, dimensions), buckets, now);
+  const body = JSON.parse(text);
+  const validate = new Ajv({ strict: false }).compile(RatesResponse);
+  expect(validate(body), JSON.stringify(validate.errors)).toBe(true);
+  return body as { series: Array<{ key: string; dimensions: object; other: boolean; total: number; points: Array<{ t: string; count: number; perMinute: number }> }> };
+}
+
+describe('the rates answer', () => {
   it('fills empty buckets with zeros, keeps rank order and puts "other" last', () => {
-    const series = buildSeries(
+    const { series } = answer(
       [
         { series_rank: 0, k0: 'ignored', points: [[at(0), at(10)], [1, 2]], series_count: 4 },
         { series_rank: 1, k0: 'Auth', points: [[at(5)], [10]], series_count: 4 },
-        { series_rank: 2, k0: 'User', points: [[at(0), at(5), at(10)], [5, 0, 5]], series_count: 4 },
+        { series_rank: 2, k0: 'User "quoted"', points: [[at(10), at(0), at(5)], [5, 5, 0]], series_count: 4 },
       ],
-      buckets,
       ['category'],
-      long,
     );
     expect(series.map((s) => [s.key, s.dimensions, s.other, s.total])).toEqual([
       ['Auth', { category: 'Auth' }, false, 10],
-      ['User', { category: 'User' }, false, 10],
+      ['User "quoted"', { category: 'User "quoted"' }, false, 10],
       ['other', {}, true, 3],
     ]);
     expect(series[0]!.points).toEqual([
@@ -43,10 +55,15 @@ describe('buildSeries', () => {
   });
 
   it('joins two dimensions into the key and answers a zero total series when nothing matched', () => {
-    const two = buildSeries([{ series_rank: 1, k0: 'ERR_X', k1: 'eu', points: [[at(0)], [3]], series_count: 1 }], buckets, ['code', 'region'], long);
+    const two = answer([{ series_rank: 1, k0: 'ERR_X', k1: 'eu', points: [[at(0)], [3]], series_count: 1 }], ['code', 'region']).series;
     expect([two[0]!.key, two[0]!.dimensions]).toEqual(['ERR_X / eu', { code: 'ERR_X', region: 'eu' }]);
-    const empty = buildSeries([], buckets, [], long);
+    const empty = answer([], []).series;
     expect(empty).toEqual([{ key: 'total', dimensions: {}, other: false, total: 0, points: [0, 5, 10].map((m) => ({ t: new Date(at(m) * 1000).toISOString(), count: 0, perMinute: 0 })) }]);
+  });
+
+  it('rates the bucket in progress over the minutes begun', () => {
+    const { series } = answer([{ series_rank: 1, points: [[at(10)], [6]], series_count: 1 }], [], new Date(from + 11 * 60_000 + 1));
+    expect(series[0]!.points[2]).toEqual({ t: '2026-05-10T10:10:00.000Z', count: 6, perMinute: 3 });
   });
 });
 

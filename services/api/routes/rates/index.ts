@@ -1,5 +1,6 @@
 // GET /v1/rates: error counts and rates over time, optionally split by one or two dimensions.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
 import { ApiError, badParameter } from '../../errors.js';
 import { principalOf } from '../../plugins/auth.js';
 import { BEARER_SECURITY } from '../../plugins/openapi.js';
@@ -8,11 +9,11 @@ import { chooseSource, type Dimension } from '../../query/sources.js';
 import { chooseBuckets, resolveRange, unixSeconds } from '../../query/time-range.js';
 import { ratesQuery, type RatesRow } from './queries.js';
 import { RATES_DEFAULT_RANGE, ratesSchema } from './schema.js';
-import { buildSeries } from './series.js';
+import { rankedSeries, ratesJson } from './series.js';
 import type { QueryRouteOptions } from '../options.js';
 
 export const ratesRoutes: FastifyPluginAsyncTypebox<QueryRouteOptions> = async (app, { config, runner }) => {
-  app.get('', { schema: { ...ratesSchema, security: BEARER_SECURITY } }, async (request) => {
+  app.get('', { schema: { ...ratesSchema, security: BEARER_SECURITY } }, async (request, reply) => {
     const query = request.query;
     const now = new Date();
     const range = resolveRange(query, RATES_DEFAULT_RANGE, now, config.maxRangeDays);
@@ -42,13 +43,16 @@ export const ratesRoutes: FastifyPluginAsyncTypebox<QueryRouteOptions> = async (
         `${dimensions.join(', ')} gives ${seriesCount} series, more than ${config.maxSeries} (API_MAX_SERIES); add top=N to fold the rest into "other", or filter`,
       );
     }
-    return {
+    const head = {
       from: buckets.value.from.toISOString(),
       to: buckets.value.to.toISOString(),
       interval: buckets.value.interval,
       source: source.table,
       groupBy: dimensions,
-      series: buildSeries(rows, buckets.value, dimensions, now),
     };
+    // Already JSON text in the RatesResponse shape (see series.ts). Fastify sends a string with a JSON
+    // content type as it is; the plain reply type says so, where the schema-typed one expects an object.
+    const text = ratesJson(head, rankedSeries(rows, buckets.value, dimensions), buckets.value, now);
+    return (reply as FastifyReply).type('application/json; charset=utf-8').send(text);
   });
 };
