@@ -1,0 +1,169 @@
+// `npm run bench:api`: the query API under load against its own bare SQL, in the same run.
+//
+// 1. bench/api-server.ts (a child process) seeds N events (default 10,000,000) with INSERT … SELECT from
+//    numbers() into error_events, so every rollup fills, and serves the API on a free port.
+// 2. For each scenario and concurrency, rounds alternate: the exact SQL and parameters the API sends, on
+//    the same client, at the same concurrency (the baseline), then autocannon loading the API over HTTP
+//    for as long. Alternating rounds share whatever else the machine is doing at the time; each figure
+//    reported is the median of the rounds.
+// 3. Reports p50, p99 and requests/s of both and the API's overhead as ratios, against the targets
+//    (rates p99 ≤ 100 ms, overhead ≤ 1.2×). Raw numbers go to bench/results/.
+import { fork } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { PROJECT_ROOT } from '../lib/paths.js';
+import type { ChildMessage, ParentMessage, SeedReport } from './api-server.js';
+
+const { values: flags } = parseArgs({
+  options: {
+    events: { type: 'string', default: '10000000' },
+    connections: { type: 'string', default: '1,4' },
+    duration: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '3' },
+    'log-level': { type: 'string', default: 'warn' },
+  },
+});
+const concurrencies = String(flags.connections).split(',').map(Number);
+const durationS = Number(flags.duration);
+const rounds = Number(flags.rounds);
+
+const SCENARIOS = [
+  { name: 'rates', label: '/v1/rates 24 h at 1 m by category', path: '/v1/rates?from=now-24h&to=now&interval=1m&groupBy=category', p99TargetMs: 100 },
+  { name: 'top', label: '/v1/top codes, last hour vs the hour before', path: '/v1/top?dimension=code&from=now-1h&to=now&limit=10' },
+] as const;
+
+const OVERHEAD_TARGET = 1.2;
+
+interface Stats {
+  p50: number;
+  p99: number;
+  requestsPerSecond: number;
+  requests: number;
+}
+
+function percentile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+}
+
+function statsOf(latenciesMs: number[], durationMs: number): Stats {
+  const sorted = [...latenciesMs].sort((a, b) => a - b);
+  return { p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), requestsPerSecond: (latenciesMs.length * 1000) / durationMs, requests: latenciesMs.length };
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+
+/** Each figure the median over the rounds; requests summed. */
+function medianStats(all: Stats[]): Stats {
+  return {
+    p50: median(all.map((s) => s.p50)),
+    p99: median(all.map((s) => s.p99)),
+    requestsPerSecond: median(all.map((s) => s.requestsPerSecond)),
+    requests: all.reduce((n, s) => n + s.requests, 0),
+  };
+}
+
+const child = fork(join(PROJECT_ROOT, 'bench/api-server.ts'), ['--events', String(flags.events), '--log-level', String(flags['log-level'])], {
+  execArgv: ['--import', 'tsx'],
+  stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+});
+
+const inbox: ChildMessage[] = [];
+let wake: (() => void) | undefined;
+child.on('message', (message: ChildMessage) => {
+  inbox.push(message);
+  wake?.();
+});
+child.on('exit', (code) => {
+  inbox.push({ type: 'failed', message: `the server process exited (code ${code})` });
+  wake?.();
+});
+
+/** The next message of the given type; the server reports every failure as a message, so nothing hangs. */
+async function receive<T extends ChildMessage['type']>(type: T): Promise<Extract<ChildMessage, { type: T }>> {
+  for (;;) {
+    const index = inbox.findIndex((m) => m.type === type || m.type === 'failed');
+    if (index >= 0) {
+      const [message] = inbox.splice(index, 1);
+      if (message?.type === 'failed') throw new Error(`bench server: ${message.message}`);
+      return message as Extract<ChildMessage, { type: T }>;
+    }
+    await new Promise<void>((resolve) => (wake = resolve));
+  }
+}
+
+const tell = (message: ParentMessage) => child.send(message);
+
+function ms(n: number): string {
+  return n < 10 ? n.toFixed(2) : n.toFixed(1);
+}
+
+async function main(): Promise<void> {
+  console.error(`seeding ${Number(flags.events).toLocaleString('en')} events …`);
+  const ready = await receive('ready');
+  const seed: SeedReport = ready.seed;
+  console.error(`seeded in ${(seed.seedMs / 1000).toFixed(1)} s (${seed.mode} ClickHouse); rows: ${JSON.stringify(seed.rollupRows)}; parts: ${JSON.stringify(seed.parts)}`);
+  const base = `http://127.0.0.1:${ready.port}`;
+  const headers = { authorization: `Bearer ${ready.token}` };
+  const results = [];
+  for (const scenario of SCENARIOS) {
+    tell({ type: 'capture', path: scenario.path });
+    const captured = await receive('captured');
+    // Warm-up: first queries pay for loading parts and compiling; neither side should be charged for it.
+    await autocannon({ url: base + scenario.path, connections: 2, duration: 3, headers });
+    for (const connections of concurrencies) {
+      const bareRounds: Stats[] = [];
+      const apiRounds: Stats[] = [];
+      for (let round = 0; round < rounds; round++) {
+        tell({ type: 'bare', name: scenario.path, connections, durationMs: durationS * 1000 });
+        const bareRun = await receive('bare');
+        bareRounds.push(statsOf(bareRun.latenciesMs, bareRun.durationMs));
+        const load = await autocannon({ url: base + scenario.path, connections, duration: durationS, headers });
+        if (load.non2xx > 0 || load.errors > 0) throw new Error(`${scenario.path}: ${load.non2xx} non-2xx answers and ${load.errors} errors under load`);
+        apiRounds.push({ p50: load.latency.p50, p99: load.latency.p99, requestsPerSecond: load.requests.average, requests: load.requests.total });
+      }
+      const bare = medianStats(bareRounds);
+      const api = medianStats(apiRounds);
+      const overhead = { p50: api.p50 / bare.p50, p99: api.p99 / bare.p99, throughput: bare.requestsPerSecond / api.requestsPerSecond };
+      results.push({ ...scenario, connections, responseBytes: captured.responseBytes, sql: captured.sql, params: captured.params, bare, api, overhead, bareRounds, apiRounds });
+      console.error(
+        `${scenario.label}, ${connections} connection(s): API p50 ${ms(api.p50)} ms p99 ${ms(api.p99)} ms ${api.requestsPerSecond.toFixed(1)} req/s; ` +
+          `bare SQL p50 ${ms(bare.p50)} ms p99 ${ms(bare.p99)} ms ${bare.requestsPerSecond.toFixed(1)} q/s`,
+      );
+    }
+  }
+  tell({ type: 'stop' });
+
+  const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', loadAverage1m: loadavg()[0], node: process.version };
+  mkdirSync(join(PROJECT_ROOT, 'bench/results'), { recursive: true });
+  const file = join(PROJECT_ROOT, 'bench/results', `api-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, `${JSON.stringify({ flags, machine, seed, results }, null, 2)}\n`);
+
+  const lines = [
+    `Seed: ${seed.events.toLocaleString('en')} events in ${(seed.seedMs / 1000).toFixed(1)} s (${Math.round(seed.events / (seed.seedMs / 1000)).toLocaleString('en')} events/s, ${seed.mode} ClickHouse, rollups filled by the views).`,
+    `Load: per scenario and concurrency, ${rounds} alternating rounds of ${durationS} s (bare SQL, then the API through autocannon) after a 3 s warm-up; medians of the rounds. ` +
+      `${machine.cpus} cores (${machine.cpu}), load average ${machine.loadAverage1m?.toFixed(2)} at the end, Node ${machine.node}.`,
+    '',
+    '| scenario | connections | answer | API p50 | API p99 | API req/s | bare SQL p50 | bare SQL p99 | bare q/s | overhead p50 | overhead p99 | throughput ratio |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    ...results.map(
+      (r) =>
+        `| ${r.label} | ${r.connections} | ${(r.responseBytes / 1024).toFixed(0)} KiB | ${ms(r.api.p50)} ms | ${ms(r.api.p99)} ms | ${r.api.requestsPerSecond.toFixed(1)} | ${ms(r.bare.p50)} ms | ${ms(r.bare.p99)} ms | ${r.bare.requestsPerSecond.toFixed(1)} | ${r.overhead.p50.toFixed(2)}× | ${r.overhead.p99.toFixed(2)}× | ${r.overhead.throughput.toFixed(2)}× |`,
+    ),
+    '',
+    ...results.flatMap((r) => [
+      `${r.label}, ${r.connections} connection(s): p99 ${'p99TargetMs' in r ? `${ms(r.api.p99)} ms against ≤ ${r.p99TargetMs} ms: ${r.api.p99 <= r.p99TargetMs ? 'met' : 'NOT met'}; ` : ''}overhead ${r.overhead.p50.toFixed(2)}× (p50) against ≤ ${OVERHEAD_TARGET}×: ${r.overhead.p50 <= OVERHEAD_TARGET ? 'met' : 'NOT met'}.`,
+    ]),
+    '',
+    `Raw numbers: ${file.slice(PROJECT_ROOT.length + 1)}`,
+  ];
+  console.log(lines.join('\n'));
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  child.kill();
+  process.exitCode = 1;
+});
