@@ -7,38 +7,43 @@
 /** Rows joined per chunk: large enough to make objects rare, small enough to keep joins cheap. */
 const CHUNK_ROWS = 512;
 
-/** Byte strings (or nulls) stored back to back in one buffer that doubles when full. */
+/** Size of the blocks byte strings are copied into: a few per batch, never reallocated. */
+const BLOCK_BYTES = 1024 * 1024;
+
+/**
+ * Byte strings (or nulls) copied back to back into fixed blocks. Copying releases the caller's buffers
+ * (kafkajs slices of whole fetch responses); blocks are never grown, so nothing is copied twice.
+ */
 class ByteLog {
-  private buffer = Buffer.allocUnsafe(64 * 1024);
+  private readonly blocks: Buffer[] = [];
+  private current = Buffer.allocUnsafe(0);
   private used = 0;
-  private readonly starts: number[] = [];
-  /** -1 marks a null. */
-  private readonly lengths: number[] = [];
+  /** Per entry: block number, start, length (-1 marks a null), flattened. */
+  private readonly index: number[] = [];
 
   push(bytes: Buffer | null): void {
     if (bytes === null) {
-      this.starts.push(0);
-      this.lengths.push(-1);
+      this.index.push(0, 0, -1);
       return;
     }
-    if (this.used + bytes.length > this.buffer.length) {
-      const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.used + bytes.length));
-      this.buffer.copy(grown, 0, 0, this.used);
-      this.buffer = grown;
+    if (this.used + bytes.length > this.current.length) {
+      this.current = Buffer.allocUnsafe(Math.max(BLOCK_BYTES, bytes.length));
+      this.blocks.push(this.current);
+      this.used = 0;
     }
-    bytes.copy(this.buffer, this.used);
-    this.starts.push(this.used);
-    this.lengths.push(bytes.length);
+    this.current.set(bytes, this.used);
+    this.index.push(this.blocks.length - 1, this.used, bytes.length);
     this.used += bytes.length;
   }
 
-  get(index: number): Buffer | null {
-    const length = this.lengths[index];
-    if (length === undefined) throw new RangeError(`no entry ${index}`);
+  get(entry: number): Buffer | null {
+    const at = entry * 3;
+    const length = this.index[at + 2];
+    if (length === undefined) throw new RangeError(`no entry ${entry}`);
     if (length < 0) return null;
-    const start = this.starts[index]!;
-    // A copy: the caller may hold it after this log (and its buffer) is gone.
-    return Buffer.from(this.buffer.subarray(start, start + length));
+    const start = this.index[at + 1]!;
+    // A copy: the caller may hold it after this log (and its blocks) are gone.
+    return Buffer.from(this.blocks[this.index[at]!]!.subarray(start, start + length));
   }
 }
 

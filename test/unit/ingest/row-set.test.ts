@@ -27,11 +27,14 @@ describe('RowSet', () => {
     expect(rows.value(0)?.toString()).toBe('original');
   });
 
-  it('grows past its first buffer', () => {
+  it('keeps bytes intact across its storage blocks, including one larger than a block', () => {
     const rows = new RowSet();
-    const big = Buffer.alloc(50_000, 7);
-    for (let i = 0; i < 5; i++) rows.add('x\n', i, null, big);
-    expect(rows.value(4)?.equals(big)).toBe(true);
+    const values = Array.from({ length: 40 }, (_, i) => Buffer.alloc(i === 20 ? 3 * 1024 * 1024 : 50_000, i));
+    values.forEach((v, i) => rows.add('x\n', i, Buffer.from([i]), v));
+    values.forEach((v, i) => {
+      expect(rows.value(i)?.equals(v), `value ${i}`).toBe(true);
+      expect(rows.key(i)?.[0]).toBe(i);
+    });
   });
 
   it('sees rows added after its text was read', () => {
