@@ -9,13 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Admin, Kafka } from 'kafkajs';
 import { Registry } from 'prom-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createKafka, ensureTopics } from '../../lib/kafka/client.js';
 import { startLocalBroker, stopLocalBroker } from '../../lib/kafka/local-broker.js';
 import { createLogger } from '../../lib/log.js';
 import { createIngestWorker } from '../../services/ingest/worker.js';
 import { openTestClickHouse, type TestClickHouse } from '../support/clickhouse.js';
 import { uniqueName, waitFor } from '../support/kafka.js';
+import { expectEveryEventOnce } from './ingest-harness.js';
 import { freePort, fullyCommitted, ingestTotals, produce, simulatedStream, workerConfig } from './ingest-support.js';
 
 describe('ingest across a broker restart', () => {
@@ -73,10 +74,7 @@ describe('ingest across a broker restart', () => {
       await produce(kafka, topic, after);
       await waitFor(() => fullyCommitted(admin, groupId, topic), { timeoutMs: 120_000, intervalMs: 200, message: 'every offset committed after the restart' });
       await waitFor(() => worker.readiness().ready, { timeoutMs: 30_000, message: 'ready again' });
-      const totals = await ingestTotals(ch);
-      expect(totals.raw).toBe(stream.messages.length);
-      expect(totals.distinctOffsets).toBe(stream.messages.length);
-      for (const [table, events] of Object.entries(totals.rollups)) expect([table, events]).toEqual([table, stream.messages.length]);
+      expectEveryEventOnce(await ingestTotals(ch), stream.messages.length);
     } finally {
       await worker.stop();
     }

@@ -2,33 +2,19 @@
 // (inserts fail with UNKNOWN_TABLE, as with a dropped or broken table) while events keep arriving, then
 // attached again. The worker must report not ready, hold its offsets, keep memory bounded by pausing,
 // and once the table is back store every event exactly once, in the raw table and the rollups.
-import type { Admin, Kafka } from 'kafkajs';
 import { Registry } from 'prom-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../lib/log.js';
 import { createIngestWorker } from '../../services/ingest/worker.js';
-import { openTestClickHouse, type TestClickHouse } from '../support/clickhouse.js';
-import { createTopic, testBrokers, testKafka, uniqueName, waitFor } from '../support/kafka.js';
+import { createTopic, testBrokers, uniqueName, waitFor } from '../support/kafka.js';
+import { expectEveryEventOnce, useIngestTestStack } from './ingest-harness.js';
 import { committedTotal, fullyCommitted, ingestTotals, produce, simulatedStream, workerConfig } from './ingest-support.js';
 
 describe('ingest during a ClickHouse outage', () => {
-  let kafka: Kafka;
-  let admin: Admin;
-  let ch: TestClickHouse;
-
-  beforeAll(async () => {
-    kafka = testKafka();
-    admin = kafka.admin();
-    await admin.connect();
-    ch = await openTestClickHouse();
-  });
-
-  afterAll(async () => {
-    await admin.disconnect();
-    await ch.close();
-  });
+  const stack = useIngestTestStack();
 
   it('retries without committing, reports not ready, and loses and doubles nothing once ClickHouse is back', async () => {
+    const { kafka, admin, ch } = stack;
     const topic = await createTopic(kafka, { prefix: 'outage', numPartitions: 2 });
     const dlqTopic = await createTopic(kafka, { prefix: 'outage_dlq' });
     const groupId = uniqueName('ingest_outage');
@@ -72,10 +58,7 @@ describe('ingest during a ClickHouse outage', () => {
       await waitFor(() => worker.readiness().ready, { timeoutMs: 30_000, message: 'ready again' });
       await waitFor(() => fullyCommitted(admin, groupId, topic), { timeoutMs: 60_000, message: 'every offset committed' });
 
-      const totals = await ingestTotals(ch);
-      expect(totals.raw).toBe(stream.messages.length);
-      expect(totals.distinctOffsets).toBe(stream.messages.length);
-      for (const [table, events] of Object.entries(totals.rollups)) expect([table, events]).toEqual([table, stream.messages.length]);
+      expectEveryEventOnce(await ingestTotals(ch), stream.messages.length);
     } finally {
       await worker.stop();
     }

@@ -1,37 +1,28 @@
 // The ingest worker against the real broker of the test stack and a ClickHouse of its own (embedded in
 // a temp folder, or a database on CLICKHOUSE_URL): what lands in the raw table and the rollups, what
 // goes to the dead-letter topic, and what the worker reports about itself.
-import type { Admin, Kafka, KafkaMessage } from 'kafkajs';
+import type { KafkaMessage } from 'kafkajs';
 import { Registry } from 'prom-client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../lib/log.js';
 import { DLQ_HEADERS } from '../../services/ingest/dead-letter.js';
 import { createIngestWorker, type IngestWorker } from '../../services/ingest/worker.js';
 import { loadMessageFixtures } from '../fixtures/messages/load.js';
-import { openTestClickHouse, rows, type TestClickHouse } from '../support/clickhouse.js';
-import { createTopic, testBrokers, testKafka, uniqueName, waitFor } from '../support/kafka.js';
+import { rows } from '../support/clickhouse.js';
+import { createTopic, testBrokers, uniqueName, waitFor } from '../support/kafka.js';
+import { expectEveryEventOnce, useIngestTestStack } from './ingest-harness.js';
 import { fullyCommitted, ingestTotals, produce, simulatedStream, workerConfig } from './ingest-support.js';
 
 describe('ingest worker', () => {
-  let kafka: Kafka;
-  let admin: Admin;
-  let ch: TestClickHouse;
+  const stack = useIngestTestStack();
   const cleanup: (() => Promise<void>)[] = [];
-
-  beforeAll(async () => {
-    kafka = testKafka();
-    admin = kafka.admin();
-    await admin.connect();
-    ch = await openTestClickHouse();
-  });
 
   afterAll(async () => {
     for (const c of cleanup.reverse()) await c();
-    await admin.disconnect();
-    await ch.close();
   });
 
   async function startWorker(opts: { topic: string; dlqTopic: string; groupId?: string; registry?: Registry }): Promise<IngestWorker> {
+    const { kafka, ch } = stack;
     const config = workerConfig({
       brokers: testBrokers(),
       topic: opts.topic,
@@ -47,6 +38,7 @@ describe('ingest worker', () => {
   }
 
   it('stores every event once, tagged, with counts by code, category, app and region equal to what was produced', async () => {
+    const { kafka, ch } = stack;
     const topic = await createTopic(kafka, { prefix: 'happy', numPartitions: 3 });
     const dlqTopic = await createTopic(kafka, { prefix: 'happy_dlq' });
     const stream = simulatedStream(6_000, 11);
@@ -55,10 +47,7 @@ describe('ingest worker', () => {
     await produce(kafka, topic, stream.messages);
 
     await waitFor(async () => (await ingestTotals(ch)).raw >= stream.messages.length, { timeoutMs: 60_000, message: 'all events stored' });
-    const totals = await ingestTotals(ch);
-    expect(totals.raw).toBe(stream.messages.length);
-    expect(totals.distinctOffsets).toBe(stream.messages.length);
-    for (const [table, events] of Object.entries(totals.rollups)) expect([table, events]).toEqual([table, stream.messages.length]);
+    expectEveryEventOnce(await ingestTotals(ch), stream.messages.length);
 
     const tally = async (column: string) =>
       Object.fromEntries(
@@ -85,6 +74,7 @@ describe('ingest worker', () => {
   });
 
   it('dead-letters each bad input with its reason and source, keeps going, and stores an unknown code as Unknown', async () => {
+    const { kafka, admin, ch } = stack;
     const topic = await createTopic(kafka, { prefix: 'bad', numPartitions: 1 });
     const dlqTopic = await createTopic(kafka, { prefix: 'bad_dlq', numPartitions: 2 });
     const groupId = uniqueName('ingest_bad');
