@@ -41,6 +41,8 @@ export interface InsertResult {
   encodeTsvMs: number;
   tsvInsertMs: number;
   tsvPerSecond: number;
+  /** CPU of the whole process per row while the TabSeparated inserts ran: the engine's cost, in µs. */
+  tsvCpuMicrosPerRow: number;
   jsonInsertMs: number;
   jsonPerSecond: number;
 }
@@ -151,7 +153,9 @@ async function insert(o: PhaseOptions): Promise<InsertResult> {
   const tsvDb = { ...o.config, clickhouse: { ...o.config.clickhouse, database: `${o.config.clickhouse.database}_tsv` } };
   const tsv = await openClickHouse(tsvDb);
   const insertTsv = createInsert(tsv);
+  const cpuBefore = process.cpuUsage();
   const tsvInsertMs = await timedInserts(lines, batchRows, concurrency, (batch, n) => insertTsv(batch, `bench:tsv:${n}`));
+  const cpu = process.cpuUsage(cpuBefore);
   await tsv.client.command({ query: `DROP DATABASE ${tsvDb.clickhouse.database}` });
   await tsv.close();
 
@@ -172,6 +176,7 @@ async function insert(o: PhaseOptions): Promise<InsertResult> {
     encodeTsvMs,
     tsvInsertMs,
     tsvPerSecond: (rows.length / tsvInsertMs) * 1000,
+    tsvCpuMicrosPerRow: (cpu.user + cpu.system) / rows.length,
     jsonInsertMs,
     jsonPerSecond: (rows.length / jsonInsertMs) * 1000,
   };

@@ -9,7 +9,7 @@
 // Kafka: KAFKA_BROKERS, or a local broker started here. ClickHouse: CLICKHOUSE_URL, or the embedded
 // engine in a temp folder per phase. Results print as a table and as Markdown for BENCHMARKS.md.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -58,6 +58,21 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** The local broker's process, to account for its CPU (Linux /proc only). */
+let brokerPid: number | undefined;
+
+/** CPU seconds (user + system) a process has used so far; undefined where /proc is not available. */
+function cpuSecondsOf(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    // Fields after the command name (which may contain spaces): utime and stime are the 12th and 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
 async function brokers(): Promise<string[]> {
   if (!base.kafka.localBroker) return base.kafka.brokers;
   const dataDir = mkdtempSync(join(tmpdir(), 'errpulse-bench-kafka-'));
@@ -66,6 +81,7 @@ async function brokers(): Promise<string[]> {
     await stopLocalBroker({ dataDir });
     rmSync(dataDir, { recursive: true, force: true });
   });
+  brokerPid = info.pid;
   say(`local broker on ${info.brokers.join(',')} (started in ${(info.startMs / 1000).toFixed(1)} s)`);
   return info.brokers;
 }
@@ -209,7 +225,7 @@ async function main(): Promise<void> {
   await admin.disconnect();
   say(`  ${EVENTS.toLocaleString('en')} events (${mib(produced.bytes)}) in ${(produced.ms / 1000).toFixed(1)} s; per partition ${perPartition.join(' / ')}`);
 
-  const results: { consume?: ConsumeResult; insert?: InsertResult; e2e?: EndToEndResult; freshness?: number[] } = {};
+  const results: Results = {};
   if (only.has('consume')) {
     say('ceiling 1: raw kafkajs consume…');
     results.consume = await runPhase<ConsumeResult>('consume', options('raw_consume')).result;
@@ -224,7 +240,12 @@ async function main(): Promise<void> {
   if (only.has('e2e')) {
     say('end to end: the ingest worker…');
     if (args['cpu-prof']) profileDir = mkdtempSync(join(tmpdir(), 'errpulse-bench-prof-'));
+    const brokerCpuBefore = cpuSecondsOf(brokerPid);
+    const started = performance.now();
     results.e2e = await runPhase<EndToEndResult>('e2e', options('ingest'), profileDir).result;
+    const brokerCpuAfter = cpuSecondsOf(brokerPid);
+    // The whole phase, start-up included, so this is a lower bound of the broker's share while draining.
+    if (brokerCpuBefore !== undefined && brokerCpuAfter !== undefined) results.brokerCores = (brokerCpuAfter - brokerCpuBefore) / ((performance.now() - started) / 1000);
     say(`  ${k(results.e2e.perSecond)} events/s, peak RSS ${mib(results.e2e.peakRssBytes)}`);
   }
   if (only.has('freshness')) {
@@ -240,14 +261,27 @@ async function main(): Promise<void> {
   if (profileDir) say(summarizeCpuProfile(profileDir, 25));
 }
 
-function report(r: { consume?: ConsumeResult; insert?: InsertResult; e2e?: EndToEndResult; freshness?: number[] }, produced: { ms: number; bytes: number }, perPartition: number[]): void {
+interface Results {
+  consume?: ConsumeResult;
+  insert?: InsertResult;
+  e2e?: EndToEndResult;
+  brokerCores?: number;
+  freshness?: number[];
+}
+
+function report(r: Results, produced: { ms: number; bytes: number }, perPartition: number[]): void {
   const lines: string[] = [];
   const add = (what: string, value: string, note = '') => lines.push(`| ${what} | ${value} | ${note} |`);
   lines.push('| measure | result | notes |', '| --- | --- | --- |');
   add('pre-produce', `${k((EVENTS / produced.ms) * 1000)} events/s`, `${EVENTS.toLocaleString('en')} events, ${mib(produced.bytes)}, ${PARTITIONS} partitions (${perPartition.join(' / ')})`);
   if (r.consume) add('ceiling: raw kafkajs consume', `${k(r.consume.perSecond)} msg/s`, `${(r.consume.ms / 1000).toFixed(1)} s, no processing`);
   if (r.insert) {
-    add('ceiling: raw ClickHouse insert, TabSeparated', `${k(r.insert.tsvPerSecond)} rows/s`, `${r.insert.batchRows.toLocaleString('en')}-row batches, ${r.insert.concurrency} at a time, into error_events + rollup views; encoding ${(r.insert.encodeTsvMs / 1000).toFixed(1)} s not included`);
+    add(
+      'ceiling: raw ClickHouse insert, TabSeparated',
+      `${k(r.insert.tsvPerSecond)} rows/s`,
+      `${r.insert.batchRows.toLocaleString('en')}-row batches, ${r.insert.concurrency} at a time, into error_events + rollup views; ` +
+        `${r.insert.tsvCpuMicrosPerRow.toFixed(1)} µs CPU per row; encoding (${(r.insert.encodeTsvMs / 1000).toFixed(1)} s) not included`,
+    );
     add('same, JSONEachRow (client serialises)', `${k(r.insert.jsonPerSecond)} rows/s`, `TabSeparated is ${(r.insert.tsvPerSecond / r.insert.jsonPerSecond).toFixed(2)}× faster`);
   }
   if (r.e2e) {
@@ -259,7 +293,12 @@ function report(r: { consume?: ConsumeResult; insert?: InsertResult; e2e?: EndTo
       mib(r.e2e.peakRssBytes),
       `worker process${base.clickhouse.url ? '' : ' incl. the embedded ClickHouse engine'}; JS heap ${mib(r.e2e.peakHeapBytes)} + Buffers ${mib(r.e2e.peakExternalBytes)} at that moment`,
     );
-    add('… CPU', `${((r.e2e.cpuUserMs + r.e2e.cpuSystemMs) / r.e2e.ms).toFixed(2)} cores`, `user ${(r.e2e.cpuUserMs / 1000).toFixed(1)} s, system ${(r.e2e.cpuSystemMs / 1000).toFixed(1)} s`);
+    add(
+      '… CPU',
+      `${((r.e2e.cpuUserMs + r.e2e.cpuSystemMs) / r.e2e.ms).toFixed(2)} cores`,
+      `worker process: ${((r.e2e.cpuUserMs + r.e2e.cpuSystemMs) / r.e2e.events).toFixed(1)} µs per event` +
+        (r.brokerCores === undefined ? '' : `; the broker ${r.brokerCores.toFixed(2)} cores meanwhile`),
+    );
     add('… inserts', `${r.e2e.inserts}`, `${r.e2e.insertSeconds.toFixed(1)} s inside INSERTs (summed over partitions); event-loop delay p99 ${r.e2e.eventLoopDelayP99Ms.toFixed(0)} ms`);
   }
   if (r.freshness) {
