@@ -56,8 +56,9 @@ export const httpStatusQuerySchema = {
   httpStatus: list(Type.Integer({ minimum: 100, maximum: 599, description: 'an HTTP status between 100 and 599' }), 'Only events with these HTTP statuses (reads the raw table)'),
 };
 
-const _filterQuery = Type.Object({ ...filterQuerySchema, ...httpStatusQuerySchema });
-export type FilterQueryValues = Static<typeof _filterQuery>;
+/** Every shared filter at once; routes take the subset they accept. */
+export const FilterQuery = Type.Object({ ...filterQuerySchema, ...httpStatusQuerySchema });
+export type FilterQueryValues = Static<typeof FilterQuery>;
 
 /** The query-string parameters that are lists, so the query-string parser can split comma-separated values. */
 export const LIST_PARAMETERS: ReadonlySet<string> = new Set([...Object.keys(filterQuerySchema), ...Object.keys(httpStatusQuerySchema), 'groupBy']);

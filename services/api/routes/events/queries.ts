@@ -1,28 +1,17 @@
 // The SQL of /v1/events: newest first, keyset-paginated on the full sort key (see cursor.ts). Converted
 // columns get aliases of their own: ClickHouse resolves WHERE names to SELECT aliases first.
-export interface EventRow {
-  event_id: string;
+import type { EventRow as StoredRow } from '../../../ingest/steps/to-row.js';
+
+/**
+ * One row of eventsQuery: the stored columns as the ingest worker writes them (one definition of the
+ * row, services/ingest/steps/to-row.ts), with the time in epoch milliseconds, the fault as text and the
+ * 64-bit offset as a string.
+ */
+export type EventRow = Omit<StoredRow, 'event_time' | 'fault' | 'kafka_offset' | 'schema_version'> & {
   time_ms: number;
-  app_id: string;
-  region: string;
-  code: string;
-  category: string;
-  family: string;
   fault_name: string;
-  known: boolean;
-  http_status: number | null;
-  method: string;
-  route: string;
-  api_version: string;
-  request_id: string;
-  uid: string;
-  sdk: string;
-  message: string;
-  latency_ms: number | null;
-  kafka_topic: string;
-  kafka_partition: number;
   kafka_offset_text: string;
-}
+};
 
 const AFTER_CURSOR = `(event_time, event_id, kafka_topic, kafka_partition, kafka_offset) <
     ({cursorTime:DateTime64(3, 'UTC')}, {cursorEventId:String}, {cursorTopic:String}, {cursorPartition:UInt32}, {cursorOffset:UInt64})`;

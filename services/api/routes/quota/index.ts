@@ -34,7 +34,11 @@ function counts(count: number, previous: number, firstSeenMs: number | null, las
 /** Groups the per (app, code) rows into ranked apps, each with its codes ranked. */
 export function rankApps(rows: readonly QuotaRow[]) {
   const byApp = new Map<string, QuotaRow[]>();
-  for (const row of rows) byApp.set(row.app, [...(byApp.get(row.app) ?? []), row]);
+  for (const row of rows) {
+    const appRows = byApp.get(row.app);
+    if (appRows) appRows.push(row);
+    else byApp.set(row.app, [row]);
+  }
   const apps = [...byApp.entries()].map(([app, appRows]) => {
     const seen = appRows.filter((r) => r.count > 0);
     const total = counts(
