@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerApiCommand } from './api.js';
 import { registerCatalogCommand } from './catalog.js';
 import { registerDashboardsCommand } from './dashboards.js';
+import { registerDoctor } from './doctor.js';
 import { registerIngestCommand } from './ingest.js';
 import { registerMigrate } from './migrate.js';
 import { registerKafkaCommand } from './kafka.js';
@@ -12,7 +13,18 @@ import { registerTokenCommand } from './token.js';
 type Register = (program: Command) => void;
 
 // Each module adds one subcommand (with its own --help). Keep the list explicit: it is the CLI's table of contents.
-const commands: Register[] = [registerCatalogCommand, registerMigrate, registerKafkaCommand, registerApiCommand, registerTokenCommand, registerSimulate, registerDashboardsCommand, registerIngestCommand, registerStart];
+const commands: Register[] = [
+  registerStart,
+  registerIngestCommand,
+  registerApiCommand,
+  registerMigrate,
+  registerSimulate,
+  registerTokenCommand,
+  registerDashboardsCommand,
+  registerCatalogCommand,
+  registerKafkaCommand,
+  registerDoctor,
+];
 
 export function registerCommands(program: Command): void {
   for (const register of commands) register(program);
