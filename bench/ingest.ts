@@ -280,7 +280,7 @@ function report(r: Results, produced: { ms: number; bytes: number }, perPartitio
       'ceiling: raw ClickHouse insert, TabSeparated',
       `${k(r.insert.tsvPerSecond)} rows/s`,
       `${r.insert.batchRows.toLocaleString('en')}-row batches, ${r.insert.concurrency} at a time, into error_events + rollup views; ` +
-        `${r.insert.tsvCpuMicrosPerRow.toFixed(1)} µs CPU per row; encoding (${(r.insert.encodeTsvMs / 1000).toFixed(1)} s) not included`,
+        `${r.insert.tsvCpuMicrosPerRow.toFixed(1)} µs CPU per row; building the bodies (${(r.insert.encodeTsvMs / 1000).toFixed(1)} s) not included`,
     );
     add('same, JSONEachRow (client serialises)', `${k(r.insert.jsonPerSecond)} rows/s`, `TabSeparated is ${(r.insert.tsvPerSecond / r.insert.jsonPerSecond).toFixed(2)}× faster`);
   }
@@ -296,7 +296,7 @@ function report(r: Results, produced: { ms: number; bytes: number }, perPartitio
     add(
       '… CPU',
       `${((r.e2e.cpuUserMs + r.e2e.cpuSystemMs) / r.e2e.ms).toFixed(2)} cores`,
-      `worker process: ${((r.e2e.cpuUserMs + r.e2e.cpuSystemMs) / r.e2e.events).toFixed(1)} µs per event` +
+      `worker process (JavaScript and engine threads): ${(((r.e2e.cpuUserMs + r.e2e.cpuSystemMs) * 1000) / r.e2e.events).toFixed(1)} µs per event` +
         (r.brokerCores === undefined ? '' : `; the broker ${r.brokerCores.toFixed(2)} cores meanwhile`),
     );
     add('… inserts', `${r.e2e.inserts}`, `${r.e2e.insertSeconds.toFixed(1)} s inside INSERTs (summed over partitions); event-loop delay p99 ${r.e2e.eventLoopDelayP99Ms.toFixed(0)} ms`);
