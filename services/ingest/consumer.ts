@@ -28,7 +28,7 @@ export interface KafkaSource {
   stop(): Promise<void>;
   /** True while `partition` is owned under `epoch`. */
   owns(partition: number, epoch: number): boolean;
-  /** Commits when still owned under `epoch`; false (and nothing sent) when not. */
+  /** Commits when still owned under `epoch`; false when not, or when kafkajs did not send it. */
   commit(partition: number, epoch: number, offset: number, metadata: string): Promise<boolean>;
   pause(partition: number): void;
   resume(partition: number): void;
@@ -94,6 +94,16 @@ export function createKafkaSource(kafka: Kafka, opts: SourceOptions, handlers: S
     handlers.assigned(partitions, epoch);
   });
   consumer.on(consumer.events.STOP, () => revokeAll('consumer stopped'));
+  // kafkajs skips a commit without a word when its runner is not running (stopping, or crashed and not
+  // yet restarted). A commit counts only when kafkajs reports it sent, which it does before resolving.
+  const confirmed = new Set<string>();
+  const commitKey = (partition: number, offset: string, metadata: string | null) => `${partition}:${offset}:${metadata ?? ''}`;
+  consumer.on(consumer.events.COMMIT_OFFSETS, ({ payload }) => {
+    for (const t of payload.topics) {
+      if (t.topic !== opts.topic) continue;
+      for (const p of t.partitions) confirmed.add(commitKey(p.partition, String(p.offset), (p as { metadata?: string | null }).metadata ?? null));
+    }
+  });
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     revokeAll('consumer crashed');
     handlers.crashed(payload.error, payload.restart);
@@ -126,8 +136,10 @@ export function createKafkaSource(kafka: Kafka, opts: SourceOptions, handlers: S
     owns: (partition, atEpoch) => atEpoch === epoch && owned.has(partition),
     async commit(partition, atEpoch, offset, metadata) {
       if (atEpoch !== epoch || !owned.has(partition)) return false;
+      const key = commitKey(partition, String(offset), metadata);
+      confirmed.delete(key);
       await consumer.commitOffsets([{ topic: opts.topic, partition, offset: String(offset), metadata }]);
-      return true;
+      return confirmed.delete(key);
     },
     pause: (partition) => consumer.pause([{ topic: opts.topic, partitions: [partition] }]),
     resume: (partition) => consumer.resume([{ topic: opts.topic, partitions: [partition] }]),

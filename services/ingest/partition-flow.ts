@@ -263,7 +263,12 @@ export class PartitionFlow {
   private async commit(c: { offset: number; metadata: string }): Promise<void> {
     if (this.revoked) throw new Abandoned();
     const committed = await this.deps.commit(c.offset, c.metadata);
-    if (!committed) throw new Abandoned();
+    if (!committed) {
+      // Ownership ended (or the consumer is down and will rejoin): kafkajs will fetch this partition
+      // again from its committed offset, so nothing this flow holds may be written after this point.
+      this.revoke();
+      throw new Abandoned();
+    }
     this.deps.metrics.lastCommit.set(Date.now() / 1000);
   }
 

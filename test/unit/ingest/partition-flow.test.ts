@@ -170,12 +170,17 @@ describe('PartitionFlow', () => {
     expect(flow.failing).toBeUndefined();
   });
 
-  it('abandons a batch whose commit is refused because the partition moved', async () => {
-    const { flow, steps, accept } = setup({ owned: () => false });
+  it('stops for good when a commit is refused because the partition moved', async () => {
+    const { flow, steps, accept, controls } = setup({ owned: () => false });
     flow.init({ offset: 0, inFlight: undefined });
     accept([0, 1, 2].map((o) => message(o, event('a'))));
     await flow.settled();
     expect(steps).toEqual([]);
+    // kafkajs fetches the partition again from its committed offset for the next owner; this flow
+    // must not go on with later offsets it would skip the abandoned batch for.
+    expect(flow.revoked).toBe(true);
+    accept([message(3, event('b'))]);
+    expect(controls.resolved).toEqual([0, 1, 2]);
   });
 
   it('writes a partial batch on drain and takes nothing after', async () => {
