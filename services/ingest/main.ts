@@ -9,15 +9,27 @@ import { createMetricsRegistry } from '../../lib/metrics.js';
 import { createHealthServer } from './health-server.js';
 import { createIngestWorker } from './worker.js';
 
+/** Runs a start-up step, naming what it needed when it fails (the CLI prints only the message). */
+async function step<T>(what: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    throw new Error(`${what}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+}
+
 export async function main(config: Config): Promise<void> {
   const logger = createLogger(config.logLevel, 'errpulse-ingest');
-  const clickhouse = await connectClickHouse(config.clickhouse, { createDatabase: true });
-  await migrate(clickhouse.client, schemaOptions(config.clickhouse));
+  const where = config.clickhouse.url ?? config.clickhouse.dataDir;
+  const clickhouse = await step(`cannot open ClickHouse at ${where}`, () => connectClickHouse(config.clickhouse, { createDatabase: true }));
+  await step(`cannot migrate ClickHouse at ${where}`, () => migrate(clickhouse.client, schemaOptions(config.clickhouse)));
   const kafka = createKafka(config.kafka, logger);
-  await ensureTopics(
-    kafka,
-    [config.kafka.topic, config.kafka.dlqTopic].map((topic) => ({ topic, numPartitions: config.kafka.topicPartitions })),
-    { logger },
+  await step(`cannot reach Kafka at ${config.kafka.brokers.join(',')}`, () =>
+    ensureTopics(
+      kafka,
+      [config.kafka.topic, config.kafka.dlqTopic].map((topic) => ({ topic, numPartitions: config.kafka.topicPartitions })),
+      { logger, timeoutMs: 30_000 },
+    ),
   );
   const registry = createMetricsRegistry();
   const worker = createIngestWorker({ config, clickhouse, kafka, logger, registry });
