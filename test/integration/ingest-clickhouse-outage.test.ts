@@ -63,4 +63,32 @@ describe('ingest during a ClickHouse outage', () => {
       await worker.stop();
     }
   });
+
+  it('stops within INGEST_SHUTDOWN_TIMEOUT_MS while inserts keep failing, committing nothing it did not store', async () => {
+    const { kafka, admin, ch } = stack;
+    const topic = await createTopic(kafka, { prefix: 'outage_stop', numPartitions: 2 });
+    const dlqTopic = await createTopic(kafka, { prefix: 'outage_stop_dlq' });
+    const groupId = uniqueName('ingest_outage_stop');
+    const stream = simulatedStream(3_000, 22);
+    const shutdownTimeoutMs = 4_000;
+    const config = workerConfig({ brokers: testBrokers(), topic, dlqTopic, groupId, clickhouse: ch.config, ingest: { batchMaxRows: 500, retryMaxMs: 400, shutdownTimeoutMs } });
+    const worker = createIngestWorker({ config, clickhouse: ch, kafka, logger: createLogger(config.logLevel, 'ingest-test'), registry: new Registry() });
+    await worker.start();
+    const before = (await ingestTotals(ch)).raw;
+    await ch.client.command({ query: 'DETACH TABLE error_events' });
+    try {
+      await produce(kafka, topic, stream.messages);
+      await waitFor(() => !worker.readiness().ready, { timeoutMs: 30_000, message: 'inserts failing' });
+      const started = Date.now();
+      await worker.stop();
+      const tookMs = Date.now() - started;
+      expect(tookMs).toBeLessThanOrEqual(shutdownTimeoutMs + 1_000);
+      expect(worker.readiness()).toEqual({ ready: false, reason: 'stopping' });
+    } finally {
+      await ch.client.command({ query: 'ATTACH TABLE error_events' });
+    }
+    // Nothing reached ClickHouse, so nothing may be committed past the start: a later worker reads it all.
+    expect((await ingestTotals(ch)).raw).toBe(before);
+    expect(await committedTotal(admin, groupId, topic)).toBe(0);
+  });
 });
