@@ -10,7 +10,6 @@
 // engine in a temp folder per phase. Results print as a table and as Markdown for BENCHMARKS.md.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,6 +21,7 @@ import { createLogger } from '../lib/log.js';
 import { PROJECT_ROOT } from '../lib/paths.js';
 import { benchEvents, pastStart } from './ingest-events.js';
 import type { ConsumeResult, EndToEndResult, FreshnessResult, InsertResult, PhaseOptions, VisibilityPoint } from './ingest-phases.js';
+import { freePort } from '../test/support/ports.js';
 import { summarizeCpuProfile } from './ingest-profile.js';
 
 const { values: args } = parseArgs({
@@ -47,16 +47,6 @@ const say = (line: string) => process.stderr.write(`${line}\n`);
 const base = loadConfigOrExit();
 const runId = `bench_${Date.now().toString(36)}`;
 const cleanups: (() => Promise<void> | void)[] = [];
-
-async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => ok(port));
-    });
-    server.once('error', fail);
-  });
-}
 
 /** The local broker's process, to account for its CPU (Linux /proc only). */
 let brokerPid: number | undefined;

@@ -2,7 +2,6 @@
 // child processes of the crash test load this file too.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Partitioners, type Admin, type Kafka } from 'kafkajs';
@@ -11,6 +10,8 @@ import { findEntry, UNKNOWN_CATEGORY } from '../../lib/catalog/index.js';
 import { loadConfig, type Config } from '../../lib/config.js';
 import { PROJECT_ROOT } from '../../lib/paths.js';
 import { benchEvents, pastStart } from '../../bench/ingest-events.js';
+
+export { freePort } from '../support/ports.js';
 
 export interface StreamMessage {
   key: string;
@@ -102,17 +103,6 @@ export function workerEnv(config: Config): NodeJS.ProcessEnv {
   if (c.clickhouse.url) env.CLICKHOUSE_URL = c.clickhouse.url;
   else delete env.CLICKHOUSE_URL;
   return env;
-}
-
-/** A TCP port nothing listens on right now. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  server.close();
-  await once(server, 'close');
-  return port;
 }
 
 const moduleUrl = (path: string) => JSON.stringify(pathToFileURL(join(PROJECT_ROOT, path)).href);
