@@ -5,6 +5,8 @@ import { writeFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { Ajv } from 'ajv';
 import { pino } from 'pino';
+import SwaggerParser from '@apidevtools/swagger-parser';
+import type { OpenAPI } from 'openapi-types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lib/config.js';
 import { createLogger } from '../../lib/log.js';
@@ -351,6 +353,9 @@ describe('OpenAPI document', () => {
     const ajv = new Ajv({ strict: false, allErrors: true });
     const validate = ajv.compile(OPENAPI_3_0_STRUCTURE);
     expect(validate(document), ajv.errorsText(validate.errors)).toBe(true);
+    // And the full OpenAPI validator: the specification's own schema plus its semantic rules (unique
+    // operation ids, resolvable references, path parameters declared). It mutates what it reads.
+    await expect(SwaggerParser.validate(structuredClone(document) as unknown as OpenAPI.Document)).resolves.toBeDefined();
 
     expect(Object.keys(document.paths).sort()).toEqual([...ROUTES].sort());
     for (const route of ROUTES) expect(api.app.hasRoute({ method: 'GET', url: route.replace('{code}', ':code') }), route).toBe(true);
