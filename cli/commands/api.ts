@@ -1,6 +1,7 @@
 // `errpulse api`: run the query API alone (services/api/main.ts).
 import type { Command } from 'commander';
 import { loadConfigOrExit } from '../../lib/config.js';
+import { requireClickHouseServer } from '../require-clickhouse-server.js';
 
 export function registerApiCommand(program: Command): void {
   program
@@ -11,14 +12,7 @@ export function registerApiCommand(program: Command): void {
     )
     .action(async () => {
       const config = loadConfigOrExit();
-      if (!config.clickhouse.url) {
-        process.stderr.write(
-          'errpulse api: CLICKHOUSE_URL is not set. The embedded ClickHouse serves one process only; ' +
-            'run `errpulse start` to run the API with ingest on it, or set CLICKHOUSE_URL to a ClickHouse server.\n',
-        );
-        process.exitCode = 2;
-        return;
-      }
+      if (!requireClickHouseServer(config, 'api')) return;
       const { main } = await import('../../services/api/main.js');
       await main(config);
     });

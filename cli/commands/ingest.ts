@@ -1,6 +1,7 @@
 // `errpulse ingest`: run the ingest worker alone (services/ingest/main.ts).
 import type { Command } from 'commander';
 import { loadConfigOrExit } from '../../lib/config.js';
+import { requireClickHouseServer } from '../require-clickhouse-server.js';
 
 export function registerIngestCommand(program: Command): void {
   program
@@ -11,14 +12,7 @@ export function registerIngestCommand(program: Command): void {
     )
     .action(async () => {
       const config = loadConfigOrExit();
-      if (!config.clickhouse.url) {
-        process.stderr.write(
-          'errpulse ingest: CLICKHOUSE_URL is not set. The embedded ClickHouse serves one process only; ' +
-            'run `errpulse start` to run ingest and the API together on it, or set CLICKHOUSE_URL to a ClickHouse server.\n',
-        );
-        process.exitCode = 2;
-        return;
-      }
+      if (!requireClickHouseServer(config, 'ingest')) return;
       const { main } = await import('../../services/ingest/main.js');
       await main(config);
     });

@@ -49,6 +49,10 @@ function baseSettings(queryTimeoutS: number): ClickHouseSettings {
   };
 }
 
+// The client's own logger writes unstructured text to the console; every failure reaches the caller as
+// an error and is logged there, through pino.
+const QUIET = { level: ClickHouseLogLevel.OFF };
+
 export interface ConnectOptions {
   /** Create the database when missing (migrations do; services expect it to exist). */
   createDatabase?: boolean;
@@ -60,7 +64,7 @@ export async function connectClickHouse(cfg: Config['clickhouse'], opts: Connect
   const settings = baseSettings(opts.queryTimeoutS ?? 300);
   if (cfg.url) {
     if (opts.createDatabase) {
-      const bootstrap = createClient({ url: cfg.url, username: cfg.user, password: cfg.password });
+      const bootstrap = createClient({ url: cfg.url, username: cfg.user, password: cfg.password, log: QUIET });
       try {
         const onCluster = cfg.cluster ? ` ON CLUSTER ${cfg.cluster}` : '';
         await bootstrap.command({ query: `CREATE DATABASE IF NOT EXISTS ${cfg.database}${onCluster}` });
@@ -75,9 +79,7 @@ export async function connectClickHouse(cfg: Config['clickhouse'], opts: Connect
       database: cfg.database,
       clickhouse_settings: settings,
       request_timeout: (opts.queryTimeoutS ?? 300) * 1000 + 5000,
-      // The client's own logger writes unstructured text to the console; every failure reaches the
-      // caller as an error and is logged there, through pino.
-      log: { level: ClickHouseLogLevel.OFF },
+      log: QUIET,
     });
     return { client, mode: 'server', database: cfg.database, location: cfg.url, close: () => client.close() };
   }
