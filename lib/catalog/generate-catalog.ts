@@ -7,7 +7,7 @@
 // lists, "For example, …" paragraphs) until the next code line or heading.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { ACCESS_CATEGORIES, QUOTA_CODES, faultOf, familyOf, severityOf, slugOf, type Severity } from './rules.js';
+import { ACCESS_CATEGORIES, QUOTA_CODES, faultOf, familyOf, severityOf, slugOf, type CatalogEntry } from './rules.js';
 
 export const EXPECTED_CODES = 116;
 export const EXPECTED_CATEGORIES = 16;
@@ -15,16 +15,6 @@ export const EXPECTED_CATEGORIES = 16;
 export const GUIDE_PATH = fileURLToPath(new URL('./error-guide.txt', import.meta.url));
 export const CATALOG_PATH = fileURLToPath(new URL('./catalog.json', import.meta.url));
 
-/** Same shape as CatalogEntry in index.ts; repeated here so generation never needs the JSON it writes. */
-export interface GeneratedEntry {
-  code: string;
-  category: string;
-  categorySlug: string;
-  description: string;
-  family: string;
-  fault: 'client' | 'server';
-  severity: Severity;
-}
 
 const HEADING = /^([A-Z][A-Za-z ]*?) Errors$/;
 // The code is upper-case tokens joined by `_`; the description starts with a capitalised word, so
@@ -73,7 +63,7 @@ function normaliseDescription(lines: readonly string[]): string {
 }
 
 /** The catalog for a guide text. Fails loudly unless it holds exactly 116 unique codes in 16 categories. */
-export function buildCatalog(guideText: string): GeneratedEntry[] {
+export function buildCatalog(guideText: string): CatalogEntry[] {
   const raw = parseGuide(guideText);
   const problems: string[] = [];
 
@@ -110,7 +100,7 @@ export function buildCatalog(guideText: string): GeneratedEntry[] {
 }
 
 /** The exact bytes of catalog.json for a catalog. */
-export function renderCatalog(entries: readonly GeneratedEntry[]): string {
+export function renderCatalog(entries: readonly CatalogEntry[]): string {
   return `${JSON.stringify(entries, null, 2)}\n`;
 }
 

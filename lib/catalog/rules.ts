@@ -5,6 +5,17 @@
 export type Fault = 'client' | 'server' | 'unknown';
 export type Severity = 'critical' | 'high' | 'medium' | 'low';
 
+/** One code of the guide, as catalog.json stores it (written by the generator, read by index.ts). */
+export interface CatalogEntry {
+  code: string;
+  category: string;
+  categorySlug: string;
+  description: string;
+  family: string;
+  fault: 'client' | 'server';
+  severity: Severity;
+}
+
 /** An error code as the platform emits it: upper-case tokens joined by `_`, at least two tokens. */
 export const CODE_PATTERN = /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$/;
 
