@@ -121,7 +121,7 @@ function benchRows(o: PhaseOptions): EventRow[] {
   for (const m of benchEvents(o.events, o.seed, { startMs: o.startMs })) {
     const partition = i++ % o.partitions;
     const outcome = pipeline(Buffer.from(m.value), { topic: o.config.kafka.topic, partition, offset: offsets[partition]!++ }, now);
-    if (!outcome.ok) throw new Error(`bench event rejected: ${outcome.detail}`);
+    if (!outcome.ok) throw new Error(`bench event not stored: ${JSON.stringify(outcome)}`);
     rows.push(outcome.row);
   }
   return rows;

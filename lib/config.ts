@@ -82,6 +82,11 @@ export const ENV_VARS = {
     doc: 'Kafka consumer session timeout (ms): how long a worker that died without leaving keeps its partitions.',
   },
   INGEST_SHUTDOWN_TIMEOUT_MS: positiveInt('Time allowed to flush, commit and leave the group on SIGTERM (ms).', '15000', 600_000),
+  INGEST_EVENT_ID_WINDOW: positiveInt(
+    'A message whose eventId a stored message of the same partition carried at most this many offsets earlier is dropped as a duplicate (ids kept in memory per partition).',
+    '100000',
+    10_000_000,
+  ),
   INGEST_METRICS_PORT: port('Port of /metrics, /healthz and /readyz when the ingest worker runs alone (`errpulse ingest`).', '9464'),
   API_HOST: text('Address the query API listens on.', '127.0.0.1'),
   API_PORT: port('Port the query API listens on.', '8080'),
@@ -151,6 +156,7 @@ export interface Config {
     retryMaxMs: number;
     sessionTimeoutMs: number;
     shutdownTimeoutMs: number;
+    eventIdWindow: number;
     metricsPort: number;
   };
   api: {
@@ -199,6 +205,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retryMaxMs: v('INGEST_RETRY_MAX_MS'),
       sessionTimeoutMs: v('INGEST_SESSION_TIMEOUT_MS'),
       shutdownTimeoutMs: v('INGEST_SHUTDOWN_TIMEOUT_MS'),
+      eventIdWindow: v('INGEST_EVENT_ID_WINDOW'),
       metricsPort: v('INGEST_METRICS_PORT'),
     },
     api: {

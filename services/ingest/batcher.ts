@@ -30,6 +30,8 @@ export interface Batch extends OffsetRange {
   partition: number;
   rows: RowSet;
   rejected: RejectedMessage[];
+  /** Messages dropped because their eventId was already stored (see event-id-window.ts); their offsets are part of the range. */
+  duplicates: number;
   /** Wall-clock time the timestamp rules were applied with; recorded with the range for replays. */
   referenceTimeMs: number;
   /** The range was found in flight after (re)assignment: this batch re-sends it. */
@@ -53,6 +55,7 @@ export interface ReplayTarget extends OffsetRange {
 export class BatchBuilder {
   private rows = new RowSet();
   private rejected: RejectedMessage[] = [];
+  private duplicates = 0;
   private from = -1;
   private to = -1;
   private bytes = 0;
@@ -87,7 +90,7 @@ export class BatchBuilder {
   }
 
   get size(): number {
-    return this.rows.count + this.rejected.length;
+    return this.rows.count + this.rejected.length + this.duplicates;
   }
 
   /**
@@ -118,6 +121,12 @@ export class BatchBuilder {
   addRejected(message: RejectedMessage): void {
     this.track(message.offset, message.value);
     this.rejected.push(message);
+  }
+
+  /** A duplicate is not written anywhere, but the batch covers its offset, so committing the batch passes it. */
+  addDuplicate(offset: number, value: Buffer | null): void {
+    this.track(offset, value);
+    this.duplicates++;
   }
 
   /** A message that does not belong here arrived (see accepts()): nothing more can join. */
@@ -152,12 +161,14 @@ export class BatchBuilder {
       to: replay ? replay.to : this.to,
       rows: this.rows,
       rejected: this.rejected,
+      duplicates: this.duplicates,
       referenceTimeMs: this.referenceTimeMs,
       replay: replay !== undefined,
       split: replay?.split ?? false,
     };
     this.rows = new RowSet();
     this.rejected = [];
+    this.duplicates = 0;
     this.from = -1;
     this.to = -1;
     this.bytes = 0;

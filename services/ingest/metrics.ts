@@ -7,6 +7,7 @@ export interface IngestMetrics {
   consumed: Counter;
   inserted: Counter;
   rejected: Counter<'reason'>;
+  duplicates: Counter;
   insertFailures: Counter<'retryable'>;
   batchRows: Histogram;
   insertDuration: Histogram;
@@ -28,6 +29,15 @@ export function ingestMetrics(registry: Registry): IngestMetrics {
     rejected: get(
       'errpulse_ingest_rejected_total',
       () => new Counter({ name: 'errpulse_ingest_rejected_total', help: 'Messages sent to the dead-letter topic, by reason.', labelNames: ['reason'] as const, registers }),
+    ),
+    duplicates: get(
+      'errpulse_ingest_duplicates_total',
+      () =>
+        new Counter({
+          name: 'errpulse_ingest_duplicates_total',
+          help: 'Valid messages not stored because a recent message of their partition brought the same eventId.',
+          registers,
+        }),
     ),
     insertFailures: get(
       'errpulse_ingest_insert_failures_total',

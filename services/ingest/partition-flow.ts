@@ -14,9 +14,10 @@ import { BatchBuilder, type Batch, type BatchLimits, type RejectedMessage } from
 import { classifyInsertError, encodeRow, errorText, insertIsolatingBadRows, type InsertLines } from './clickhouse-writer.js';
 import type { PartitionControls } from './consumer.js';
 import type { DeadLetterQueue } from './dead-letter.js';
+import { EventIdWindow, type SeenEventId } from './event-id-window.js';
 import type { IngestMetrics } from './metrics.js';
 import { deduplicationToken, doneCommit, inFlightCommit, type CommittedPosition } from './offsets.js';
-import type { Pipeline } from './pipeline.js';
+import { isDuplicate, type Pipeline } from './pipeline.js';
 
 export interface PartitionFlowDeps {
   topic: string;
@@ -25,6 +26,8 @@ export interface PartitionFlowDeps {
   epoch: number;
   limits: BatchLimits;
   retryMaxMs: number;
+  /** Offsets an explicit eventId stays in the window for (INGEST_EVENT_ID_WINDOW). */
+  eventIdWindow: number;
   pipeline: Pipeline;
   insert: InsertLines;
   deadLetters: DeadLetterQueue;
@@ -32,7 +35,7 @@ export interface PartitionFlowDeps {
   pause(): void;
   resume(): void;
   metrics: IngestMetrics;
-  counters: { consumed: number; inserted: number; rejected: number };
+  counters: { consumed: number; inserted: number; rejected: number; duplicates: number };
   logger: Logger;
   /** Called whenever this flow starts or stops failing, for readiness. */
   healthChanged(): void;
@@ -42,6 +45,7 @@ export class PartitionFlow {
   readonly partition: number;
   readonly epoch: number;
   private filling: BatchBuilder;
+  private readonly seenEventIds: EventIdWindow;
   private writing: Promise<void> | undefined;
   private paused = false;
   private draining = false;
@@ -58,12 +62,18 @@ export class PartitionFlow {
     this.partition = deps.partition;
     this.epoch = deps.epoch;
     this.filling = new BatchBuilder(deps.topic, deps.partition, deps.limits);
+    this.seenEventIds = new EventIdWindow(deps.eventIdWindow);
     this.log = deps.logger.child({ partition: deps.partition, epoch: deps.epoch });
   }
 
-  /** Applies the committed position: a range left in flight is rebuilt exactly by the first batch. */
-  init(position: CommittedPosition | undefined): void {
+  /**
+   * Applies the committed position: a range left in flight is rebuilt exactly by the first batch.
+   * `storedEventIds` are the explicit eventIds stored in the window below the committed offset
+   * (seedEventIdWindow), in offset order.
+   */
+  init(position: CommittedPosition | undefined, storedEventIds: readonly SeenEventId[] = []): void {
     this.position = position?.offset;
+    for (const { eventId, offset } of storedEventIds) this.seenEventIds.record(eventId, offset);
     if (position?.foreign !== undefined) {
       this.log.warn({ metadata: position.foreign, offset: position.offset }, 'ignoring commit metadata errpulse did not write');
     }
@@ -105,9 +115,11 @@ export class PartitionFlow {
         this.startWriting();
       }
       const referenceTimeMs = this.filling.referenceTimeFor(offset);
-      const outcome = this.deps.pipeline(message.value, { topic, partition, offset }, referenceTimeMs);
+      const outcome = this.deps.pipeline(message.value, { topic, partition, offset }, referenceTimeMs, this.seenEventIds);
       if (outcome.ok) {
         this.filling.addRow({ line: encodeRow(outcome.row), offset, key: message.key, value: message.value });
+      } else if (isDuplicate(outcome)) {
+        this.filling.addDuplicate(offset, message.value);
       } else {
         this.filling.addRejected({ offset, key: message.key, value: message.value, reason: outcome.reason, detail: outcome.detail });
       }
@@ -245,6 +257,10 @@ export class PartitionFlow {
     }
     // When the next batch already waits with rows, its in-flight commit (at an offset past this range)
     // records this one as done too; one commit instead of two.
+    if (batch.duplicates > 0) {
+      this.deps.metrics.duplicates.inc(batch.duplicates);
+      this.deps.counters.duplicates += batch.duplicates;
+    }
     const nextCommitsForUs = this.nextBatchReady() && this.filling.rowCount > 0;
     if (!nextCommitsForUs) await this.retry('Kafka offset commit', () => this.commit(doneCommit(batch)));
   }

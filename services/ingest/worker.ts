@@ -10,6 +10,7 @@ import { Abandoned, backoffDelayMs, sleep } from './backoff.js';
 import { createInsert, errorText, type InsertLines } from './clickhouse-writer.js';
 import { createKafkaSource, type KafkaSource } from './consumer.js';
 import { createDeadLetterQueue, type DeadLetterQueue } from './dead-letter.js';
+import { seedEventIdWindow, type SeenEventId } from './event-id-window.js';
 import { ingestMetrics, type IngestMetrics } from './metrics.js';
 import { readCommitted, type CommittedPosition } from './offsets.js';
 import { PartitionFlow } from './partition-flow.js';
@@ -34,6 +35,7 @@ export interface IngestStats {
   consumedTotal: number;
   insertedTotal: number;
   rejectedTotal: number;
+  duplicatesTotal: number;
   lag: number;
 }
 
@@ -58,12 +60,14 @@ export function createIngestWorker(deps: IngestWorkerDeps): IngestWorker {
   const insert = deps.insert ?? createInsert(deps.clickhouse);
   const deadLetters: DeadLetterQueue = createDeadLetterQueue(deps.kafka, config.kafka.dlqTopic);
   const admin: Admin = deps.kafka.admin();
-  const counters = { consumed: 0, inserted: 0, rejected: 0 };
+  const counters = { consumed: 0, inserted: 0, rejected: 0, duplicates: 0 };
   const limits = { maxRows: config.ingest.batchMaxRows, maxBytes: config.ingest.batchMaxBytes, maxAgeMs: config.ingest.batchMaxMs };
 
   let flows = new Map<number, PartitionFlow>();
   let state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new';
   let crash: string | undefined;
+  /** Set while reading where a new assignment left off keeps failing. */
+  let initFailing: string | undefined;
   let timers: NodeJS.Timeout[] = [];
 
   const readiness = (): Readiness => {
@@ -71,6 +75,7 @@ export function createIngestWorker(deps: IngestWorkerDeps): IngestWorker {
       if (state === 'new' || state === 'starting') return { ready: false, reason: 'starting' };
       if (state !== 'running') return { ready: false, reason: 'stopping' };
       if (crash !== undefined) return { ready: false, reason: crash };
+      if (initFailing !== undefined) return { ready: false, reason: initFailing };
       if (!source.joined()) return { ready: false, reason: 'joining the consumer group' };
       for (const flow of flows.values()) if (flow.failing !== undefined) return { ready: false, reason: flow.failing };
       return { ready: true };
@@ -98,6 +103,7 @@ export function createIngestWorker(deps: IngestWorkerDeps): IngestWorker {
               epoch,
               limits,
               retryMaxMs: config.ingest.retryMaxMs,
+              eventIdWindow: config.ingest.eventIdWindow,
               pipeline,
               insert,
               deadLetters,
@@ -138,31 +144,69 @@ export function createIngestWorker(deps: IngestWorkerDeps): IngestWorker {
   );
 
   /**
-   * Reads where the group left off (offsets and in-flight ranges) for a new assignment, retrying until
-   * it works or the assignment is replaced. A flow of the previous assignment for the same partition
-   * in this process is waited for, so two inserts of one range never run at once.
+   * Reads where the group left off (offsets and in-flight ranges) for a new assignment, then each
+   * partition's eventId window from ClickHouse, retrying until it works or the assignment is replaced.
+   * A flow of the previous assignment for the same partition in this process is waited for, so two
+   * inserts of one range never run at once.
    */
   async function initFlows(epoch: number, assigned: PartitionFlow[], previous: Map<number, PartitionFlow>): Promise<void> {
     if (assigned.length === 0) return;
     // The whole assignment is revoked at once, so any flow's signal says it is over.
     const revoked = assigned[0]!.signal;
-    let positions: Map<number, CommittedPosition> | undefined;
-    for (let attempt = 0; positions === undefined; attempt++) {
-      if (revoked.aborted) return;
+    const positions = await untilDone('reading committed offsets', epoch, revoked, () => readCommitted(admin, config.kafka.groupId, topic));
+    if (positions === undefined) return;
+    await Promise.all(assigned.map((f) => previous.get(f.partition)?.settled()));
+    const windows = await untilDone('reading recent eventIds from ClickHouse', epoch, revoked, () =>
+      Promise.all(assigned.map((f) => storedEventIds(f.partition, positions.get(f.partition)))),
+    );
+    if (windows === undefined) return;
+    for (const [i, flow] of assigned.entries()) flow.init(positions.get(flow.partition), windows[i]);
+  }
+
+  /** The eventId window of a partition at its committed offset (empty when the group never committed). */
+  async function storedEventIds(partition: number, position: CommittedPosition | undefined): Promise<SeenEventId[]> {
+    if (position?.offset === undefined) return [];
+    const ids = await seedEventIdWindow(deps.clickhouse, {
+      topic,
+      partition,
+      committedOffset: position.offset,
+      size: config.ingest.eventIdWindow,
+      referenceTimeMs: position.inFlight?.referenceTimeMs ?? Date.now(),
+      rawRetentionDays: config.clickhouse.rawRetentionDays,
+    });
+    logger.debug({ partition, offset: position.offset, eventIds: ids.length }, 'eventId window rebuilt from ClickHouse');
+    return ids;
+  }
+
+  /** Runs `step` until it succeeds (the worker is not ready while it fails); undefined once the assignment is revoked. */
+  async function untilDone<T>(what: string, epoch: number, revoked: AbortSignal, step: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await retryUntilRevoked(what, epoch, revoked, step);
+    } finally {
+      if (initFailing !== undefined) {
+        initFailing = undefined;
+        readiness();
+      }
+    }
+  }
+
+  async function retryUntilRevoked<T>(what: string, epoch: number, revoked: AbortSignal, step: () => Promise<T>): Promise<T | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      if (revoked.aborted) return undefined;
       try {
-        positions = await readCommitted(admin, config.kafka.groupId, topic);
+        return await step();
       } catch (err) {
-        logger.warn({ err: errorText(err), epoch }, 'reading committed offsets failed; retrying');
+        logger.warn({ err: errorText(err), epoch }, `${what} failed; retrying`);
+        initFailing = `${what} failing: ${errorText(err)}`;
+        readiness();
         try {
           await sleep(backoffDelayMs(attempt, config.ingest.retryMaxMs), revoked);
         } catch (e) {
           if (!(e instanceof Abandoned)) throw e;
-          return;
+          return undefined;
         }
       }
     }
-    await Promise.all(assigned.map((f) => previous.get(f.partition)?.settled()));
-    for (const flow of assigned) flow.init(positions.get(flow.partition));
   }
 
   async function refreshLag(): Promise<void> {
@@ -230,7 +274,7 @@ export function createIngestWorker(deps: IngestWorkerDeps): IngestWorker {
     stats() {
       let lag = 0;
       for (const flow of flows.values()) if (!flow.revoked) lag += flow.lag();
-      return { consumedTotal: counters.consumed, insertedTotal: counters.inserted, rejectedTotal: counters.rejected, lag };
+      return { consumedTotal: counters.consumed, insertedTotal: counters.inserted, rejectedTotal: counters.rejected, duplicatesTotal: counters.duplicates, lag };
     },
   };
 }

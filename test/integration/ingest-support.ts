@@ -97,6 +97,7 @@ export function workerEnv(config: Config): NodeJS.ProcessEnv {
     INGEST_RETRY_MAX_MS: String(c.ingest.retryMaxMs),
     INGEST_SHUTDOWN_TIMEOUT_MS: String(c.ingest.shutdownTimeoutMs),
     INGEST_SESSION_TIMEOUT_MS: String(c.ingest.sessionTimeoutMs),
+    INGEST_EVENT_ID_WINDOW: String(c.ingest.eventIdWindow),
     INGEST_METRICS_PORT: String(c.ingest.metricsPort),
     LOG_LEVEL: c.logLevel,
   };
@@ -136,6 +137,8 @@ export interface IngestTotals {
   raw: number;
   /** Distinct (partition, offset) among them: equal to raw when no message was stored twice. */
   distinctOffsets: number;
+  /** Distinct (partition, event_id) among them: equal to raw when no eventId was stored twice in a partition. */
+  distinctEventIds: number;
   /** sum(events) of every rollup table fed by error_events, by table. */
   rollups: Record<string, number>;
 }
@@ -148,8 +151,8 @@ const ROLLUPS_SQL = `
 
 export async function ingestTotals(ch: ClickHouse): Promise<IngestTotals> {
   const json = async <T>(query: string) => (await ch.client.query({ query, format: 'JSONEachRow' })).json<T>();
-  const [raw] = await json<{ raw: number; distinct_offsets: number }>(
-    'SELECT count() AS raw, uniqExact(kafka_partition, kafka_offset) AS distinct_offsets FROM error_events',
+  const [raw] = await json<{ raw: number; distinct_offsets: number; distinct_event_ids: number }>(
+    'SELECT count() AS raw, uniqExact(kafka_partition, kafka_offset) AS distinct_offsets, uniqExact(kafka_partition, event_id) AS distinct_event_ids FROM error_events',
   );
   const rollups: Record<string, number> = {};
   for (const { table } of await json<{ table: string }>(ROLLUPS_SQL)) {
@@ -157,7 +160,7 @@ export async function ingestTotals(ch: ClickHouse): Promise<IngestTotals> {
     const [row] = await json<{ events: number }>(`SELECT sum(events) AS events FROM ${table}`);
     rollups[table] = Number(row?.events ?? 0);
   }
-  return { raw: Number(raw?.raw ?? 0), distinctOffsets: Number(raw?.distinct_offsets ?? 0), rollups };
+  return { raw: Number(raw?.raw ?? 0), distinctOffsets: Number(raw?.distinct_offsets ?? 0), distinctEventIds: Number(raw?.distinct_event_ids ?? 0), rollups };
 }
 
 /**

@@ -11,6 +11,7 @@ const batch = (fields: Partial<Batch> = {}): Batch => ({
   to: 199,
   rows: new RowSet(),
   rejected: [],
+  duplicates: 0,
   referenceTimeMs: 1_780_000_000_000,
   replay: false,
   split: false,

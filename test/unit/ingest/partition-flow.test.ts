@@ -25,10 +25,12 @@ const rowsIn = (pieces: readonly string[]) => pieces.join('').split('\n').length
 
 type Step = ['commit', number, string] | ['insert', string, number] | ['dlq', number[], string[]];
 
-function setup(opts: { maxRows?: number; insert?: InsertLines; owned?: () => boolean } = {}) {
+function setup(opts: { maxRows?: number; insert?: InsertLines; owned?: () => boolean; eventIdWindow?: number } = {}) {
   const steps: Step[] = [];
   const controls = { resolved: [] as number[], pauses: 0, resumes: 0 };
   let health = 0;
+  const metrics = ingestMetrics(new Registry());
+  const counters = { consumed: 0, inserted: 0, rejected: 0, duplicates: 0 };
   const insert: InsertLines =
     opts.insert ??
     (async (pieces, token) => {
@@ -40,6 +42,7 @@ function setup(opts: { maxRows?: number; insert?: InsertLines; owned?: () => boo
     epoch: 1,
     limits: { maxRows: opts.maxRows ?? 3, maxBytes: 1 << 20, maxAgeMs: 60_000 },
     retryMaxMs: 20,
+    eventIdWindow: opts.eventIdWindow ?? 100,
     pipeline: createPipeline({ rawRetentionDays: 30 }),
     insert,
     deadLetters: {
@@ -56,8 +59,8 @@ function setup(opts: { maxRows?: number; insert?: InsertLines; owned?: () => boo
     },
     pause: () => void controls.pauses++,
     resume: () => void controls.resumes++,
-    metrics: ingestMetrics(new Registry()),
-    counters: { consumed: 0, inserted: 0, rejected: 0 },
+    metrics,
+    counters,
     logger: createLogger('silent', 'test'),
     healthChanged: () => void health++,
   });
@@ -67,7 +70,7 @@ function setup(opts: { maxRows?: number; insert?: InsertLines; owned?: () => boo
     isRunning: () => true,
   };
   const accept = (messages: KafkaMessage[]) => flow.accept(messages, '1000', kafkaControls);
-  return { flow, steps, controls, accept, health: () => health };
+  return { flow, steps, controls, accept, health: () => health, metrics, counters };
 }
 
 const inFlight = (from: number, to: number, at: number) => encodeInFlight({ from, to, referenceTimeMs: at, split: false });
@@ -211,5 +214,68 @@ describe('PartitionFlow', () => {
     expect(commits[1]).toEqual(['commit', 0, expect.stringContaining('"split":true')]);
     expect(steps).toContainEqual(['dlq', [1], ['rejected_by_clickhouse']]);
     expect(commits.at(-1)).toEqual(['commit', 4, '']);
+  });
+
+  describe('duplicate eventIds', () => {
+    const withId = (eventId: string | undefined, appId: string) => JSON.stringify({ eventId, timestamp: NOW - 1_000, appId, region: 'us', code: 'ERR_UID_NOT_FOUND' });
+    // Offsets 0-2 and 3-5 are two batches: a@2 repeats a@0 in its batch, b@4 repeats b@1 across batches.
+    const stream = () => [
+      message(0, withId('a', 'x0')),
+      message(1, withId('b', 'x1')),
+      message(2, withId('a', 'x2')),
+      message(3, withId('c', 'x3')),
+      message(4, withId('b', 'x4')),
+      message(5, withId(undefined, 'x5')),
+    ];
+    /** The offsets (last column) of the rows each INSERT carried, by token. */
+    const recordingInsert = (inserted: [string, number[]][]): InsertLines => async (pieces, token) => {
+      inserted.push([token, pieces.join('').split('\n').slice(0, -1).map((line) => Number(line.split('\t').at(-1)))]);
+    };
+
+    it('stores the first copy only, within and across batches, and still commits past the dropped ones', async () => {
+      const inserted: [string, number[]][] = [];
+      const { flow, steps, accept, metrics, counters } = setup({ insert: recordingInsert(inserted) });
+      flow.init({ offset: 0, inFlight: undefined });
+      accept(stream());
+      await flow.drain();
+      expect(inserted).toEqual([
+        ['t:0:0-2', [0, 1]],
+        ['t:0:3-5', [3, 5]],
+      ]);
+      expect(steps.filter((s) => s[0] === 'dlq')).toEqual([]);
+      expect(steps.at(-1)).toEqual(['commit', 6, '']);
+      expect(counters.duplicates).toBe(2);
+      expect(await metrics.duplicates.get()).toMatchObject({ values: [{ value: 2 }] });
+    });
+
+    it('rebuilds an in-flight range with the same rows when seeded with what was stored below it', async () => {
+      const first: [string, number[]][] = [];
+      const { flow, accept } = setup({ insert: recordingInsert(first) });
+      flow.init({ offset: 0, inFlight: undefined });
+      accept(stream());
+      await flow.drain();
+
+      // A new owner finds [3, 5] in flight: the window is rebuilt from the rows stored in [3 - window, 3).
+      const replayed: [string, number[]][] = [];
+      const next = setup({ insert: recordingInsert(replayed) });
+      const recordedAt = NOW;
+      next.flow.init({ offset: 3, inFlight: { from: 3, to: 5, referenceTimeMs: recordedAt, split: false } }, [
+        { eventId: 'a', offset: 0 },
+        { eventId: 'b', offset: 1 },
+      ]);
+      next.accept(stream().slice(3));
+      await next.flow.drain();
+      expect(replayed).toEqual([first[1]]);
+    });
+
+    it('forgets an id more than INGEST_EVENT_ID_WINDOW offsets after its stored copy', async () => {
+      const inserted: [string, number[]][] = [];
+      const { flow, accept } = setup({ insert: recordingInsert(inserted), maxRows: 100, eventIdWindow: 2 });
+      flow.init({ offset: 0, inFlight: undefined });
+      accept([message(0, withId('a', 'x0')), message(1, withId('b', 'x1')), message(2, withId('a', 'x2')), message(3, withId('a', 'x3'))]);
+      await flow.drain();
+      // a@2 is 2 offsets after a@0 (dropped); a@3 is 3 after it (stored).
+      expect(inserted).toEqual([['t:0:0-3', [0, 1, 3]]]);
+    });
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { EventIdWindow } from '../../../services/ingest/event-id-window.js';
 import { createPipeline } from '../../../services/ingest/pipeline.js';
 import { loadMessageFixtures } from '../../fixtures/messages/load.js';
 
@@ -36,5 +37,38 @@ describe('pipeline', () => {
       ok: true,
       row: { code: 'ERR_BRAND_NEW_THING', category: 'Unknown', fault: 'unknown', known: false },
     });
+  });
+});
+
+describe('pipeline with an eventId window', () => {
+  const source = (offset: number) => ({ topic: 't', partition: 0, offset });
+  const withId = (eventId: string | undefined, extra: Record<string, unknown> = {}) =>
+    Buffer.from(JSON.stringify({ eventId, timestamp: NOW - 1_000, appId: 'a', region: 'us', code: 'ERR_UID_NOT_FOUND', ...extra }));
+
+  it('stores the first message of an eventId and reports a later one as a duplicate, not a rejection', () => {
+    const seen = new EventIdWindow(100);
+    expect(pipeline(withId('e1'), source(3), NOW, seen)).toMatchObject({ ok: true, row: { event_id: 'e1' } });
+    expect(pipeline(withId('e1', { code: 'ERR_OTHER_CODE' }), source(9), NOW, seen)).toEqual({ ok: false, duplicate: { eventId: 'e1', firstOffset: 3 } });
+  });
+
+  it('never deduplicates a message without eventId, nor records one equal to its own derived id', () => {
+    const seen = new EventIdWindow(100);
+    expect(pipeline(withId(undefined), source(1), NOW, seen)).toMatchObject({ ok: true, row: { event_id: 't:0:1' } });
+    expect(pipeline(withId('t:0:2'), source(2), NOW, seen)).toMatchObject({ ok: true, row: { event_id: 't:0:2' } });
+    expect(seen.count).toBe(0);
+    // Another message carrying that id explicitly is not the same message: it is recorded.
+    expect(pipeline(withId('t:0:2'), source(3), NOW, seen).ok).toBe(true);
+    expect(pipeline(withId('t:0:2'), source(4), NOW, seen)).toMatchObject({ duplicate: { firstOffset: 3 } });
+  });
+
+  it('does not record a message it rejects, so a valid copy after it is stored', () => {
+    const seen = new EventIdWindow(100);
+    expect(pipeline(withId('e2', { timestamp: NOW + 2 * 3_600_000 }), source(1), NOW, seen)).toMatchObject({ ok: false, reason: 'timestamp_future' });
+    expect(pipeline(withId('e2'), source(2), NOW, seen).ok).toBe(true);
+  });
+
+  it('without a window, stores every copy', () => {
+    expect(pipeline(withId('e3'), source(1), NOW).ok).toBe(true);
+    expect(pipeline(withId('e3'), source(2), NOW).ok).toBe(true);
   });
 });
