@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CATALOG, tagCode } from '../../lib/catalog/index.js';
 import { migrate, schemaOptions } from '../../lib/clickhouse/migrate.js';
+import type { ApiErrorEventV1 } from '../../lib/contract/index.js';
+import { createInsert, encodeRow } from '../../services/ingest/clickhouse-writer.js';
+import { toRow, type EventRow } from '../../services/ingest/steps/to-row.js';
 import { openTestClickHouse, rows, type TestClickHouse } from '../support/clickhouse.js';
 
 let ch: TestClickHouse;
@@ -15,33 +18,18 @@ afterAll(async () => {
 const DIMENSIONS = ['app_id', 'region', 'code', 'category', 'family', 'fault', 'known'] as const;
 
 /** Deterministic events over several apps, regions, codes (one unknown), minutes and two days. */
-function makeRows(count: number, offsetBase: number) {
+function makeRows(count: number, offsetBase: number): EventRow[] {
   const codes = ['ERR_UID_NOT_FOUND', 'ERR_WS_INIT_FAILED', 'AUTH_ERR_APIKEY_NOT_FOUND', 'ERR_PLAN_QUOTA_RESTRICTION', 'ERR_BRAND_NEW_THING'];
   const start = Date.UTC(2026, 10, 28, 23, 30);
   return Array.from({ length: count }, (_, i) => {
     const code = codes[(i * 7) % codes.length]!;
-    const tags = tagCode(code);
-    return {
-      event_id: `evt-${offsetBase + i}`,
-      event_time: new Date(start + i * 1_337).toISOString().replace('T', ' ').replace('Z', ''),
-      app_id: `app-${i % 4}`,
-      region: ['us', 'eu', 'in'][i % 3],
-      code,
-      category: tags.category,
-      family: tags.family,
-      fault: tags.fault,
-      known: tags.known,
-      kafka_topic: 'api-errors',
-      kafka_partition: 0,
-      kafka_offset: offsetBase + i,
-    };
+    const event: ApiErrorEventV1 = { timestamp: start + i * 1_337, appId: `app-${i % 4}`, region: ['us', 'eu', 'in'][i % 3]!, code };
+    return toRow(event, start + i * 1_337, tagCode(code), { topic: 'api-errors', partition: 0, offset: offsetBase + i });
   });
 }
 
-const insertSettings = (token: string) => ({
-  insert_deduplication_token: token,
-  deduplicate_blocks_in_dependent_materialized_views: 1 as const,
-});
+// The ingest worker's own insert path: its row builder, its encoding and its INSERT with its settings.
+const insert = (rows: EventRow[], token: string) => createInsert(ch)(rows.map(encodeRow), token);
 
 describe('ClickHouse schema', () => {
   it('applies every migration once; a second run changes nothing', async () => {
@@ -94,7 +82,7 @@ describe('ClickHouse schema', () => {
 
   it('keeps rollup counts equal to raw counts by every dimension, and stores unknown codes as Unknown', async () => {
     const batch = makeRows(5_000, 0);
-    await ch.client.insert({ table: 'error_events', values: batch, format: 'JSONEachRow', clickhouse_settings: insertSettings('t:0:0-4999') });
+    await insert(batch, 'api-errors:0:0-4999');
 
     for (const dim of DIMENSIONS) {
       const raw = await rows<{ k: string; n: number }>(ch, `SELECT toString(${dim}) AS k, count() AS n FROM error_events GROUP BY k ORDER BY k`);
@@ -116,9 +104,7 @@ describe('ClickHouse schema', () => {
       (await rows<{ n: number }>(ch, `SELECT ${column} AS n FROM ${table}`))[0]!.n;
     const before = [await count('error_events', 'count()'), await count('error_counts_1m', 'sum(events)'), await count('error_counts_1h', 'sum(events)')];
     const batch = makeRows(2_000, 100_000);
-    for (let attempt = 0; attempt < 3; attempt++) {
-      await ch.client.insert({ table: 'error_events', values: batch, format: 'JSONEachRow', clickhouse_settings: insertSettings('t:0:100000-101999') });
-    }
+    for (let attempt = 0; attempt < 3; attempt++) await insert(batch, 'api-errors:0:100000-101999');
     const after = [await count('error_events', 'count()'), await count('error_counts_1m', 'sum(events)'), await count('error_counts_1h', 'sum(events)')];
     expect(after).toEqual(before.map((n) => n + batch.length));
   });
@@ -126,8 +112,10 @@ describe('ClickHouse schema', () => {
   it('does not let one insert’s token deduplicate the next insert that has none', async () => {
     // The embedded engine turns request settings into session SETs; a leaked token would drop this block.
     const [{ n: before }] = (await rows<{ n: number }>(ch, 'SELECT count() AS n FROM error_events')) as [{ n: number }];
-    await ch.client.insert({ table: 'error_events', values: makeRows(10, 200_000), format: 'JSONEachRow', clickhouse_settings: insertSettings('t:0:200000-200009') });
-    await ch.client.insert({ table: 'error_events', values: makeRows(10, 300_000), format: 'JSONEachRow' });
+    await insert(makeRows(10, 200_000), 'api-errors:0:200000-200009');
+    // Any other writer (a backfill, a test seed) inserts without a token of its own.
+    const untokened = makeRows(10, 300_000).map((r) => ({ ...r, event_time: new Date(r.event_time).toISOString().replace('T', ' ').replace('Z', '') }));
+    await ch.client.insert({ table: 'error_events', values: untokened, format: 'JSONEachRow' });
     const [{ n: after }] = (await rows<{ n: number }>(ch, 'SELECT count() AS n FROM error_events')) as [{ n: number }];
     expect(after - before).toBe(20);
   });
