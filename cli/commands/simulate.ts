@@ -20,7 +20,7 @@ import { parseScenarios, SCENARIO_DESCRIPTIONS, SCENARIO_KINDS, ScenarioError, t
 import { DEFAULT_RATE_PER_SECOND, scheduleSimulation } from '../../services/simulator/schedule.js';
 import { truthDocument, writeTruthFile } from '../../services/simulator/truth.js';
 import { DEFAULT_APP_COUNT, MAX_APP_COUNT } from '../../services/simulator/traffic-model.js';
-import { createRateMeter, createStatusLine, formatCount, type StatusLine } from '../status-line.js';
+import { createRateMeter, createStatusLine, formatCount, type StatusLine } from '../../lib/status-line.js';
 
 interface SimulateFlags {
   rate: number;

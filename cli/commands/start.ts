@@ -4,7 +4,6 @@
 // the simulator with incidents → a live status line. Ctrl-C stops it all in that order, reversed.
 // Wiring only: the parts live in services/.
 import { Option, type Command } from 'commander';
-import { Partitioners } from 'kafkajs';
 import { connectClickHouse } from '../../lib/clickhouse/client.js';
 import { migrate, schemaOptions } from '../../lib/clickhouse/migrate.js';
 import { loadConfigOrExit, type Config } from '../../lib/config.js';
@@ -14,26 +13,22 @@ import { createMetricsRegistry } from '../../lib/metrics.js';
 import { SPIKE_DEFAULTS } from '../../lib/spike-detector.js';
 import { ensureBroker, LOCAL_BROKER_STOP_TIMEOUT_MS } from '../../services/all-in-one/broker.js';
 import { createStartLogger } from '../../services/all-in-one/logging.js';
-import { activeSpikes, newestEventTime, type ActiveSpike } from '../../services/all-in-one/queries.js';
-import { backfillFor, describeStatus } from '../../services/all-in-one/status.js';
+import { startDemoTraffic, type DemoTraffic } from '../../services/all-in-one/demo-traffic.js';
+import { describeBanner } from '../../services/all-in-one/status.js';
+import { startStatusLoop } from '../../services/all-in-one/status-loop.js';
 import { buildApp } from '../../services/api/app.js';
 import { createToken, revokeToken } from '../../services/api/auth/token-store.js';
 import { createIngestWorker } from '../../services/ingest/worker.js';
 import { formatDuration } from '../../services/simulator/duration.js';
-import { createSimulation } from '../../services/simulator/generator.js';
-import { runSimulation, type SimulationRun } from '../../services/simulator/run.js';
 import { SCENARIO_KINDS, type ScenarioKind } from '../../services/simulator/scenarios.js';
-import { DEFAULT_RATE_PER_SECOND, scheduleSimulation } from '../../services/simulator/schedule.js';
-import { createRateMeter, createStatusLine } from '../status-line.js';
+import { DEFAULT_RATE_PER_SECOND } from '../../services/simulator/schedule.js';
+import { createStatusLine } from '../../lib/status-line.js';
 import { parseDurationOption, parseRate, parseScenarioOption, parseSeed, randomSeed } from './simulate.js';
 
 /** The token `start` creates on every run (the previous one is revoked: its secret was only printed). */
 export const START_TOKEN_NAME = 'errpulse-start';
 /** The spike detector's baseline plus one window, so spikes can be judged from the first minute. */
 const DEFAULT_BACKFILL_MS = (SPIKE_DEFAULTS.baselineMinutes + SPIKE_DEFAULTS.windowMinutes) * 60_000;
-/** In a demo the incidents begin a minute after going live, so a spike shows within a few minutes. */
-const INCIDENT_AT_MS = 60_000;
-const SPIKE_CHECK_MS = 15_000;
 
 interface StartFlags {
   simulate: boolean;
@@ -107,85 +102,30 @@ async function start(config: Config, flags: StartFlags): Promise<void> {
     stopping.push({ name: 'API', stop: () => app.close() });
     await app.listen({ host: config.api.host, port: config.api.port });
 
-    let simulation: { run: SimulationRun; failed?: string } | undefined;
+    let traffic: DemoTraffic | undefined;
     if (flags.simulate) {
-      const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-      await producer.connect();
-      stopping.push({ name: 'simulator producer', stop: () => producer.disconnect() });
-      const now = Date.now();
-      const backfillMs = backfillFor(await newestEventTime(clickhouse.client), now, flags.backfill);
-      const sim = createSimulation(
-        scheduleSimulation(
-          { seed: flags.seed ?? randomSeed(), ratePerSecond: flags.rate, backfillMs, liveStartMs: now, scenarios: flags.scenario, incidentAtMs: INCIDENT_AT_MS },
-          now,
-        ),
+      const started = await startDemoTraffic(
+        { kafka, clickhouse: clickhouse.client, topic: config.kafka.topic, logger },
+        { seed: flags.seed ?? randomSeed(), ratePerSecond: flags.rate, backfillMs: flags.backfill, scenarios: flags.scenario },
       );
-      const controller = new AbortController();
-      const run = runSimulation(producer, sim, { topic: config.kafka.topic, pace: true, signal: controller.signal });
-      simulation = { run };
-      run.done.catch((err: unknown) => {
-        simulation!.failed = err instanceof Error ? err.message : String(err);
-        logger.error({ err }, 'simulator stopped');
-      });
-      stopping.push({ name: 'simulator', stop: async () => (controller.abort(), await run.done.then(() => undefined, () => undefined)) });
-      status.print(
-        `simulator: seed ${sim.spec.seed}, ${flags.rate} events/s, ${formatDuration(backfillMs)} of history first` +
-          (sim.incidents.length > 0 ? `; incidents ${sim.incidents.map((i) => i.kind).join(', ')} from ${new Date(sim.incidents[0]!.startMs).toISOString().slice(11, 19)}Z for ${formatDuration(sim.incidents[0]!.endMs - sim.incidents[0]!.startMs)}` : ''),
-      );
+      stopping.push({ name: 'simulator', stop: () => started.stop() });
+      status.print(started.description);
+      traffic = started;
     }
 
-    // Listening on every interface still means the browser on this machine reaches it on loopback.
-    const host = ['0.0.0.0', '::'].includes(config.api.host) ? '127.0.0.1' : config.api.host;
-    const base = `http://${host.includes(':') ? `[${host}]` : host}:${config.api.port}`;
     status.print(
-      [
-        '',
-        `errpulse is running — ${broker.description}; ClickHouse ${clickhouse.mode} (${clickhouse.location})`,
-        `  API       ${base}`,
-        `  API docs  ${base}/docs`,
-        `  metrics   ${base}/metrics`,
-        `  token     ${token}`,
-        `            (shown once; stored hashed as "${START_TOKEN_NAME}" in ${config.api.tokensFile}, replaced on the next start)`,
-        `  try       curl -H 'Authorization: Bearer ${token}' '${base}/v1/top?dimension=code'`,
-        `  logs      ${flags.logFile}`,
-        broker.stopsBroker
-          ? 'Ctrl-C stops everything, the local broker included.'
-          : broker.local
-            ? 'Ctrl-C stops everything but the local broker (`errpulse kafka stop` stops it).'
-            : 'Ctrl-C stops everything.',
-        '',
-      ].join('\n'),
+      describeBanner({
+        broker,
+        clickhouse,
+        apiHost: config.api.host,
+        apiPort: config.api.port,
+        token,
+        tokenName: START_TOKEN_NAME,
+        tokensFile: config.api.tokensFile,
+        logFile: flags.logFile,
+      }),
     );
-
-    let spikes: ActiveSpike[] | undefined;
-    const checkSpikes = async () => {
-      try {
-        spikes = await activeSpikes(clickhouse.client, new Date());
-      } catch (err) {
-        logger.warn({ err }, 'spike check failed');
-      }
-    };
-    void checkSpikes();
-    const meter = createRateMeter();
-    const render = () => {
-      const stats = worker.stats();
-      const readiness = worker.readiness();
-      const progress = simulation?.run.progress();
-      status.update(
-        describeStatus({
-          eventsInPerSecond: meter(stats.consumedTotal, Date.now()),
-          insertedTotal: stats.insertedTotal,
-          rejectedTotal: stats.rejectedTotal,
-          lag: stats.lag,
-          ready: readiness.ready,
-          notReadyReason: readiness.reason,
-          spikes,
-          simulator: simulation && progress ? { sent: progress.sent, activeIncidents: progress.activeIncidents, failed: simulation.failed } : undefined,
-        }),
-      );
-    };
-    const timers = [setInterval(render, 1_000), setInterval(() => void checkSpikes(), SPIKE_CHECK_MS)];
-    stopping.push({ name: 'status line', stop: async () => (timers.forEach(clearInterval), status.done()) });
+    stopping.push(startStatusLoop({ status, worker, clickhouse: clickhouse.client, traffic, logger }));
 
     stopOnSignals([...stopping].reverse(), {
       logger,

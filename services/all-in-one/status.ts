@@ -1,5 +1,5 @@
 // What `errpulse start` shows while it runs, and how much history it generates first.
-import { formatCount } from '../../cli/status-line.js';
+import { formatCount } from '../../lib/status-line.js';
 import type { ActiveSpike } from './queries.js';
 
 /**
@@ -40,4 +40,39 @@ export function describeStatus(s: StatusSnapshot): string {
   if (s.simulator?.failed) parts.push(`simulator stopped: ${s.simulator.failed}`);
   else if (s.simulator) parts.push(s.simulator.activeIncidents.length > 0 ? `incident: ${s.simulator.activeIncidents.join(', ')}` : 'no incident');
   return parts.join(' · ');
+}
+
+export interface BannerFacts {
+  broker: { description: string; local: boolean; stopsBroker: boolean };
+  clickhouse: { mode: string; location: string };
+  apiHost: string;
+  apiPort: number;
+  token: string;
+  tokenName: string;
+  tokensFile: string;
+  logFile: string;
+}
+
+/** What `errpulse start` prints once everything runs: where to look, the token, what Ctrl-C does. */
+export function describeBanner(f: BannerFacts): string {
+  // Listening on every interface still means the browser on this machine reaches it on loopback.
+  const host = ['0.0.0.0', '::'].includes(f.apiHost) ? '127.0.0.1' : f.apiHost;
+  const base = `http://${host.includes(':') ? `[${host}]` : host}:${f.apiPort}`;
+  return [
+    '',
+    `errpulse is running — ${f.broker.description}; ClickHouse ${f.clickhouse.mode} (${f.clickhouse.location})`,
+    `  API       ${base}`,
+    `  API docs  ${base}/docs`,
+    `  metrics   ${base}/metrics`,
+    `  token     ${f.token}`,
+    `            (shown once; stored hashed as "${f.tokenName}" in ${f.tokensFile}, replaced on the next start)`,
+    `  try       curl -H 'Authorization: Bearer ${f.token}' '${base}/v1/top?dimension=code'`,
+    `  logs      ${f.logFile}`,
+    f.broker.stopsBroker
+      ? 'Ctrl-C stops everything, the local broker included.'
+      : f.broker.local
+        ? 'Ctrl-C stops everything but the local broker (`errpulse kafka stop` stops it).'
+        : 'Ctrl-C stops everything.',
+    '',
+  ].join('\n');
 }

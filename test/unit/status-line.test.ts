@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRateMeter, createStatusLine, formatCount } from '../../cli/status-line.js';
+import { createRateMeter, createStatusLine, formatCount } from '../../lib/status-line.js';
 
 function output(isTTY: boolean) {
   let text = '';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createStartLogger, summarizeLogLine } from '../../../services/all-in-one/logging.js';
-import { backfillFor, describeStatus, type StatusSnapshot } from '../../../services/all-in-one/status.js';
+import { backfillFor, describeBanner, describeStatus, type StatusSnapshot } from '../../../services/all-in-one/status.js';
 
 describe('backfillFor', () => {
   const now = 10_000_000;
@@ -70,5 +70,32 @@ describe('start logging', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('describeBanner', () => {
+  const facts = {
+    broker: { description: 'Kafka 127.0.0.1:9092 (local broker)', local: true, stopsBroker: true },
+    clickhouse: { mode: 'embedded', location: '/data/ch' },
+    apiHost: '0.0.0.0',
+    apiPort: 8080,
+    token: 'ep_secret',
+    tokenName: 'errpulse-start',
+    tokensFile: '.data/api-tokens.json',
+    logFile: '.data/errpulse-start.log',
+  };
+
+  it('points a browser on this machine at loopback when the API listens on every interface', () => {
+    const banner = describeBanner(facts);
+    expect(banner).toContain('  API docs  http://127.0.0.1:8080/docs');
+    expect(banner).toContain(`curl -H 'Authorization: Bearer ep_secret' 'http://127.0.0.1:8080/v1/top?dimension=code'`);
+    expect(banner).toContain('stored hashed as "errpulse-start" in .data/api-tokens.json');
+  });
+
+  it('says what Ctrl-C does to the broker', () => {
+    expect(describeBanner(facts)).toContain('Ctrl-C stops everything, the local broker included.');
+    expect(describeBanner({ ...facts, broker: { ...facts.broker, stopsBroker: false } })).toContain('but the local broker (`errpulse kafka stop` stops it)');
+    expect(describeBanner({ ...facts, broker: { ...facts.broker, local: false, stopsBroker: false } })).toMatch(/Ctrl-C stops everything\.$/m);
+    expect(describeBanner({ ...facts, apiHost: '::1' })).toContain('http://[::1]:8080');
   });
 });
