@@ -229,7 +229,8 @@ describe('Grafana in the stack', () => {
     provisioningFiles.filter((f) => f.startsWith(join(provisioningDir, sub))).map((f) => parse(readFileSync(f, 'utf8')) as Record<string, unknown>);
 
   it('installs the ClickHouse plugin at the version the dashboards are written for, or later', () => {
-    const [plugin, version] = (env.GF_INSTALL_PLUGINS ?? '').split(/\s+/);
+    // <plugin id>@<version>, installed before Grafana starts.
+    const [plugin, version] = (env.GF_PLUGINS_PREINSTALL_SYNC ?? '').split('@');
     expect(plugin).toBe('grafana-clickhouse-datasource');
     const parts = (v: string) => v.split('.').map(Number);
     const [have, need] = [parts(version ?? ''), parts(CLICKHOUSE_PLUGIN_VERSION)];
