@@ -7,6 +7,7 @@
 // (docs/decisions/0004-exactly-once-ingest.md, "Duplicate eventIds").
 import type { ClickHouse } from '../../lib/clickhouse/client.js';
 import { EVENTS_TABLE } from './clickhouse-writer.js';
+import { oldestAcceptedMs } from './steps/validate-event.js';
 
 /** A stored row's explicit eventId and its offset. */
 export interface SeenEventId {
@@ -111,7 +112,7 @@ export async function seedEventIdWindow(clickhouse: ClickHouse, request: SeedReq
   if (committedOffset <= from) return [];
   const result = await clickhouse.client.query({
     query: SEED_SQL,
-    query_params: { topic, partition, from, to: committedOffset, sinceMs: request.referenceTimeMs - request.rawRetentionDays * 86_400_000 },
+    query_params: { topic, partition, from, to: committedOffset, sinceMs: oldestAcceptedMs(request.referenceTimeMs, request.rawRetentionDays) },
     format: 'JSONCompactEachRow',
   });
   const rows = await result.json<[string, string]>();

@@ -25,6 +25,14 @@ export type ValidateEvent = (candidate: JsonObject, referenceTimeMs: number) => 
 const DAY_MS = 86_400_000;
 const MAX_DETAIL_ERRORS = 5;
 
+/**
+ * The oldest event time accepted at `referenceTimeMs`. Exported because the eventId window's seed query
+ * (event-id-window.ts) may prune exactly what this rule would reject, and no more.
+ */
+export function oldestAcceptedMs(referenceTimeMs: number, rawRetentionDays: number): number {
+  return referenceTimeMs - rawRetentionDays * DAY_MS;
+}
+
 function compile(allErrors: boolean): ValidateFunction<ApiErrorEventV1> {
   const ajv = new Ajv2020({ allErrors, strict: true, strictTypes: false });
   addFormats(ajv, { mode: 'full', formats: ['date-time'] });
@@ -39,7 +47,6 @@ export function createEventValidator(opts: ValidateOptions): ValidateEvent {
   // Valid events, the hot path, stop at the first error; the rare rejection is re-run for a full report.
   const isValid = compile(false);
   const explain = compile(true);
-  const maxAgeMs = opts.rawRetentionDays * DAY_MS;
 
   return (candidate, referenceTimeMs) => {
     if (!isValid(candidate)) {
@@ -58,10 +65,11 @@ export function createEventValidator(opts: ValidateOptions): ValidateEvent {
     if (timeMs > referenceTimeMs + MAX_FUTURE_SKEW_MS) {
       return reject('timestamp_future', `timestamp ${JSON.stringify(event.timestamp)} is more than 1 h ahead of ${iso(referenceTimeMs)}`);
     }
-    if (timeMs < referenceTimeMs - maxAgeMs) {
+    const oldestMs = oldestAcceptedMs(referenceTimeMs, opts.rawRetentionDays);
+    if (timeMs < oldestMs) {
       return reject(
         'timestamp_too_old',
-        `timestamp ${JSON.stringify(event.timestamp)} is older than the ${opts.rawRetentionDays}-day raw retention (before ${iso(referenceTimeMs - maxAgeMs)})`,
+        `timestamp ${JSON.stringify(event.timestamp)} is older than the ${opts.rawRetentionDays}-day raw retention (before ${iso(oldestMs)})`,
       );
     }
     return ok({ event, timeMs });
