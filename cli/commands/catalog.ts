@@ -1,6 +1,7 @@
 // `errpulse catalog`: the error catalog as a table (or JSON), filtered by category and code pattern.
 import { Option, type Command } from 'commander';
 import { CATALOG, CATEGORIES, type CatalogEntry } from '../../lib/catalog/index.js';
+import { slugOf } from '../../lib/catalog/rules.js';
 
 export interface CatalogFilter {
   /** Category names or slugs, any case ("Block Users", "block-users"); empty = all. */
@@ -17,13 +18,8 @@ export class UnknownCategoryError extends Error {
   }
 }
 
-const normalise = (s: string): string =>
-  s
-    .trim()
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-|-$/g, '')
-    .replace(/-errors$/, '');
+// The slug rule that made the catalog's slugs, plus the guide's own "… Errors" heading suffix.
+const normalise = (s: string): string => slugOf(s).replace(/-errors$/, '');
 
 /** Category slugs for names or slugs as a user types them. Throws UnknownCategoryError listing the valid ones. */
 export function resolveCategories(inputs: readonly string[]): Set<string> {
