@@ -45,17 +45,6 @@ export function parseRate(value: string): number {
   return rate;
 }
 
-export function parseDurationOption(value: string): number {
-  try {
-    const ms = parseDuration(value);
-    if (ms <= 0) throw new InvalidArgumentError('must be longer than zero');
-    return ms;
-  } catch (err) {
-    if (err instanceof DurationError) throw new InvalidArgumentError(err.message);
-    throw err;
-  }
-}
-
 function parseOffset(value: string): number {
   try {
     return parseDuration(value);
@@ -63,6 +52,12 @@ function parseOffset(value: string): number {
     if (err instanceof DurationError) throw new InvalidArgumentError(err.message);
     throw err;
   }
+}
+
+export function parseDurationOption(value: string): number {
+  const ms = parseOffset(value);
+  if (ms <= 0) throw new InvalidArgumentError('must be longer than zero');
+  return ms;
 }
 
 export function parseSeed(value: string): number {
@@ -200,7 +195,12 @@ async function simulate(config: Config, logger: Logger, flags: SimulateFlags): P
   const producer = out ? undefined : await connectProducer(config, logger, flags.topic ?? config.kafka.topic);
   const controller = new AbortController();
   const run = runSimulation(out ? jsonlSink(out) : producer!, sim, { topic: flags.topic ?? config.kafka.topic, pace: !toFile, signal: controller.signal });
-  const ticker = startTicker(status, () => run.progress(), (p) => p.sent);
+  const ticker = startTicker(
+    status,
+    () => run.progress(),
+    (p) => p.sent,
+    (p, perSecond) => describeProgress(p, perSecond, Date.now()),
+  );
 
   const finished = (async () => {
     try {
@@ -258,13 +258,11 @@ async function connectProducer(config: Config, logger: Logger, topic: string): P
 }
 
 /** Redraws the status line twice a second until stopped. */
-export function startTicker<P>(status: StatusLine, snapshot: () => P, total: (p: P) => number, describe?: (p: P, perSecond: number) => string): { stop(): void } {
+export function startTicker<P>(status: StatusLine, snapshot: () => P, total: (p: P) => number, describe: (p: P, perSecond: number) => string): { stop(): void } {
   const meter = createRateMeter();
   const render = () => {
     const p = snapshot();
-    const perSecond = meter(total(p), Date.now());
-    const text = describe ? describe(p, perSecond) : describeProgress(p as SimulationProgress, perSecond, Date.now());
-    status.update(`simulate: ${text}`);
+    status.update(`simulate: ${describe(p, meter(total(p), Date.now()))}`);
   };
   const timer = setInterval(render, 500);
   let stopped = false;
