@@ -96,9 +96,14 @@ const BAD_DATA_TYPES: ReadonlySet<string> = new Set([
  * ClickHouse errors carry their name in `type` (from the server's `Code: N. DB::Exception: … (TYPE)`).
  * Read structurally: the embedded engine's errors come from another copy of the client library.
  */
-export function classifyInsertError(err: unknown): InsertFailure {
+function clickHouseErrorType(err: unknown): string | undefined {
   const type = typeof err === 'object' && err !== null && 'type' in err ? (err as { type: unknown }).type : undefined;
-  if (typeof type !== 'string') return 'retryable';
+  return typeof type === 'string' ? type : undefined;
+}
+
+export function classifyInsertError(err: unknown): InsertFailure {
+  const type = clickHouseErrorType(err);
+  if (type === undefined) return 'retryable';
   return type.startsWith('CANNOT_PARSE') || BAD_DATA_TYPES.has(type) ? 'bad_data' : 'retryable';
 }
 
@@ -177,7 +182,7 @@ export async function insertIsolatingBadRows(
 /** One line for logs, readiness and the dead-letter detail header, naming ClickHouse's error type. */
 export function errorText(err: unknown): string {
   const message = (err instanceof Error ? err.message : String(err)).replace(/\s+/g, ' ').trim();
-  const type = typeof err === 'object' && err !== null && 'type' in err ? (err as { type: unknown }).type : undefined;
-  const text = typeof type === 'string' && !message.includes(type) ? `${type}: ${message}` : message;
+  const type = clickHouseErrorType(err);
+  const text = type !== undefined && !message.includes(type) ? `${type}: ${message}` : message;
   return text.slice(0, 500);
 }
