@@ -28,7 +28,6 @@ export function createPipeline(opts: Pick<Config['clickhouse'], 'rawRetentionDay
     const validated = validateEvent(decoded.value, referenceTimeMs);
     if (!validated.ok) return validated;
     const { event, timeMs } = validated.value;
-    const row = toRow(event, timeMs, tagError(event), source);
     // Only an explicit eventId deduplicates; one equal to the id derived for this very message is the
     // same as none (the window's seed cannot tell them apart in ClickHouse).
     if (seenEventIds && event.eventId !== undefined && event.eventId !== derivedEventId(source)) {
@@ -36,7 +35,7 @@ export function createPipeline(opts: Pick<Config['clickhouse'], 'rawRetentionDay
       if (firstOffset !== undefined) return { ok: false, duplicate: { eventId: event.eventId, firstOffset } };
       seenEventIds.record(event.eventId, source.offset);
     }
-    return { ok: true, row };
+    return { ok: true, row: toRow(event, timeMs, tagError(event), source) };
   };
 }
 
