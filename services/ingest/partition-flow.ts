@@ -10,7 +10,7 @@
 import type { KafkaMessage } from 'kafkajs';
 import type { Logger } from '../../lib/log.js';
 import { Abandoned, backoffDelayMs, sleep } from './backoff.js';
-import { BatchBuilder, type Batch, type BatchLimits, type RejectedMessage } from './batcher.js';
+import { BatchBuilder, type Batch, type BatchLimits } from './batcher.js';
 import { classifyInsertError, encodeRow, errorText, insertIsolatingBadRows, type InsertLines } from './clickhouse-writer.js';
 import type { PartitionControls } from './consumer.js';
 import type { DeadLetterQueue } from './dead-letter.js';
@@ -223,7 +223,7 @@ export class PartitionFlow {
 
   private async write(batch: Batch): Promise<void> {
     const { topic, partition } = this.deps;
-    const rejected: RejectedMessage[] = batch.rejected;
+    const { rejected } = batch;
     if (batch.rows.count > 0) {
       // A replayed range is already recorded as in flight, with the same bounds.
       if (!batch.replay) await this.retry('Kafka offset commit', () => this.commit(inFlightCommit(batch)));
@@ -255,12 +255,12 @@ export class PartitionFlow {
       for (const r of rejected) this.deps.metrics.rejected.inc({ reason: r.reason });
       this.deps.counters.rejected += rejected.length;
     }
-    // When the next batch already waits with rows, its in-flight commit (at an offset past this range)
-    // records this one as done too; one commit instead of two.
     if (batch.duplicates > 0) {
       this.deps.metrics.duplicates.inc(batch.duplicates);
       this.deps.counters.duplicates += batch.duplicates;
     }
+    // When the next batch already waits with rows, its in-flight commit (at an offset past this range)
+    // records this one as done too; one commit instead of two.
     const nextCommitsForUs = this.nextBatchReady() && this.filling.rowCount > 0;
     if (!nextCommitsForUs) await this.retry('Kafka offset commit', () => this.commit(doneCommit(batch)));
   }
