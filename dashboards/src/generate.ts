@@ -91,11 +91,17 @@ export function writeGenerated(files: readonly GeneratedFile[], folders: Record<
     writeFileSync(path, file.content);
     written.push(path);
   }
-  const current = new Set(files.filter((f) => f.kind === 'dashboards').map((f) => f.name));
-  for (const name of readdirSync(folders.dashboards)) {
-    if (/^errpulse-[a-z0-9-]+\.json$/.test(name) && !current.has(name)) rmSync(join(folders.dashboards, name));
-  }
+  for (const path of orphanedDashboards(files, folders.dashboards)) rmSync(path);
   return written;
+}
+
+/** Dashboards this generator wrote before (errpulse-*.json) that `files` no longer holds. */
+function orphanedDashboards(files: readonly GeneratedFile[], folder: string): string[] {
+  if (!existsSync(folder)) return [];
+  const current = new Set(files.filter((f) => f.kind === 'dashboards').map((f) => f.name));
+  return readdirSync(folder)
+    .filter((name) => /^errpulse-[a-z0-9-]+\.json$/.test(name) && !current.has(name))
+    .map((name) => join(folder, name));
 }
 
 /**
@@ -108,11 +114,5 @@ export function staleFiles(files: readonly GeneratedFile[], folders: Record<Outp
     const path = join(folders[file.kind], file.name);
     if (!existsSync(path) || readFileSync(path, 'utf8') !== file.content) stale.push(path);
   }
-  const current = new Set(files.filter((f) => f.kind === 'dashboards').map((f) => f.name));
-  if (existsSync(folders.dashboards)) {
-    for (const name of readdirSync(folders.dashboards)) {
-      if (/^errpulse-[a-z0-9-]+\.json$/.test(name) && !current.has(name)) stale.push(join(folders.dashboards, name));
-    }
-  }
-  return stale;
+  return [...stale, ...orphanedDashboards(files, folders.dashboards)];
 }
