@@ -72,8 +72,3 @@ export function classifyClickHouseError(err: unknown, queryTimeoutS: number): Ap
 function firstLine(text: string): string {
   return text.split('\n', 1)[0]?.slice(0, 200) ?? '';
 }
-
-/** A DateTime64(3) query parameter: unix seconds with milliseconds, which both backends bind exactly. */
-export function dateTime64Param(date: Date): string {
-  return (date.getTime() / 1000).toFixed(3);
-}

@@ -162,6 +162,11 @@ export function previousWindow(range: TimeRange): TimeRange {
   return { from: new Date(range.from.getTime() - span), to: range.from };
 }
 
+/** A DateTime64(3) query parameter: unix seconds with milliseconds, which both backends bind exactly. */
+export function dateTime64Param(date: Date): string {
+  return (date.getTime() / 1000).toFixed(3);
+}
+
 /** Unix seconds, the form DateTime query parameters take. */
 export function unixSeconds(date: Date): number {
   return Math.floor(date.getTime() / 1000);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../../services/api/errors.js';
-import { classifyClickHouseError, dateTime64Param } from '../../../services/api/query/run.js';
+import { classifyClickHouseError } from '../../../services/api/query/run.js';
+import { dateTime64Param } from '../../../services/api/query/time-range.js';
 
 const clickhouseError = (code: string, message: string) => Object.assign(new Error(message), { code, type: 'X' });
 
