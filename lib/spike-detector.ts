@@ -8,6 +8,7 @@
 // that a scope that is usually silent or perfectly flat does not score infinity on its first few errors.
 //   score = (observed − median) / max(1.4826 · MAD, sqrt(median), 1)
 // A spike needs score ≥ SPIKE_SCORE_THRESHOLD and observed ≥ minCount.
+import { sqlStringLiteral } from './clickhouse/literal.js';
 
 export type SpikeLevel = 'family' | 'code';
 
@@ -146,7 +147,7 @@ export interface SqlExpression {
 function literal(value: unknown): string {
   if (typeof value === 'object' && value !== null && 'sql' in value) return (value as SqlExpression).sql;
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  if (typeof value === 'string') return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  if (typeof value === 'string') return sqlStringLiteral(value);
   if (Array.isArray(value)) return `[${value.map(literal).join(', ')}]::Array(String)`;
   throw new Error(`cannot write ${JSON.stringify(value)} as a SQL literal`);
 }

@@ -7,6 +7,7 @@ import type { Config } from '../config.js';
 import { CATALOG } from '../catalog/index.js';
 import { PROJECT_ROOT } from '../paths.js';
 import type { ClickHouseClient } from './client.js';
+import { sqlStringLiteral } from './literal.js';
 
 export const MIGRATIONS_DIR = join(PROJECT_ROOT, 'lib/clickhouse/migrations');
 
@@ -69,10 +70,6 @@ function engineFor(spec: string, table: string, o: SchemaOptions): string {
   return `Replicated${name}(${replicatedArgs})`;
 }
 
-function sqlString(value: string): string {
-  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
-
 /** Renders one migration template into the statements to run, in order. */
 export function renderMigration(template: string, o: SchemaOptions): string[] {
   const windowSetting = o.cluster ? 'replicated_deduplication_window' : 'non_replicated_deduplication_window';
@@ -84,7 +81,7 @@ export function renderMigration(template: string, o: SchemaOptions): string[] {
     rollup_retention_days: String(o.rollupRetentionDays),
     dedup_window: `${windowSetting} = ${DEDUPLICATION_WINDOW}`,
     dictionary_credentials:
-      (o.user ? ` USER ${sqlString(o.user)}` : '') + (o.password ? ` PASSWORD ${sqlString(o.password)}` : ''),
+      (o.user ? ` USER ${sqlStringLiteral(o.user)}` : '') + (o.password ? ` PASSWORD ${sqlStringLiteral(o.password)}` : ''),
   };
   const rendered = template.replace(/\{\{([a-z_]+)(?::([^}]+))?\}\}/g, (whole, key: string, arg?: string) => {
     if (key === 'local') return o.cluster ? `${arg}_local` : String(arg);
