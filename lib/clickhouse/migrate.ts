@@ -70,13 +70,23 @@ function engineFor(spec: string, table: string, o: SchemaOptions): string {
   return `Replicated${name}(${replicatedArgs})`;
 }
 
+/** ` ON CLUSTER <name>` in cluster mode, nothing on a single node. */
+function onClusterClause(o: SchemaOptions): string {
+  return o.cluster ? ` ON CLUSTER ${o.cluster}` : '';
+}
+
+/** The table that holds the data: on a cluster, the shard-local one behind the Distributed table. */
+function localTable(table: string, o: SchemaOptions): string {
+  return o.cluster ? `${table}_local` : table;
+}
+
 /** Renders one migration template into the statements to run, in order. */
 export function renderMigration(template: string, o: SchemaOptions): string[] {
   const windowSetting = o.cluster ? 'replicated_deduplication_window' : 'non_replicated_deduplication_window';
   const vars: Record<string, string> = {
     db: o.database,
     cluster: o.cluster ?? '',
-    on_cluster: o.cluster ? `ON CLUSTER ${o.cluster}` : '',
+    on_cluster: onClusterClause(o).trimStart(),
     raw_retention_days: String(o.rawRetentionDays),
     rollup_retention_days: String(o.rollupRetentionDays),
     dedup_window: `${windowSetting} = ${DEDUPLICATION_WINDOW}`,
@@ -84,7 +94,7 @@ export function renderMigration(template: string, o: SchemaOptions): string[] {
       (o.user ? ` USER ${sqlStringLiteral(o.user)}` : '') + (o.password ? ` PASSWORD ${sqlStringLiteral(o.password)}` : ''),
   };
   const rendered = template.replace(/\{\{([a-z_]+)(?::([^}]+))?\}\}/g, (whole, key: string, arg?: string) => {
-    if (key === 'local') return o.cluster ? `${arg}_local` : String(arg);
+    if (key === 'local') return localTable(String(arg), o);
     if (key === 'engine') {
       const at = String(arg).lastIndexOf(':');
       return engineFor(String(arg).slice(0, at), String(arg).slice(at + 1), o);
@@ -114,7 +124,7 @@ const MIGRATIONS_TABLE = 'schema_migrations';
  * configuration. Idempotent: a second run changes nothing.
  */
 export async function migrate(client: ClickHouseClient, o: SchemaOptions): Promise<MigrateResult> {
-  const onCluster = o.cluster ? ` ON CLUSTER ${o.cluster}` : '';
+  const onCluster = onClusterClause(o);
   await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${o.database}${onCluster}` });
   await client.command({
     query: `CREATE TABLE IF NOT EXISTS ${o.database}.${MIGRATIONS_TABLE}${onCluster} (
@@ -157,8 +167,7 @@ export async function migrate(client: ClickHouseClient, o: SchemaOptions): Promi
 }
 
 async function syncCatalog(client: ClickHouseClient, o: SchemaOptions): Promise<number> {
-  const onCluster = o.cluster ? ` ON CLUSTER ${o.cluster}` : '';
-  await client.command({ query: `TRUNCATE TABLE IF EXISTS ${o.database}.error_catalog${onCluster}` });
+  await client.command({ query: `TRUNCATE TABLE IF EXISTS ${o.database}.error_catalog${onClusterClause(o)}` });
   await client.insert({
     table: `${o.database}.error_catalog`,
     values: CATALOG.map((e) => ({
@@ -178,12 +187,11 @@ async function syncCatalog(client: ClickHouseClient, o: SchemaOptions): Promise<
 
 /** Retention is configuration, not schema: a changed *_RETENTION_DAYS is applied with MODIFY TTL. */
 async function reconcileRetention(client: ClickHouseClient, o: SchemaOptions): Promise<string[]> {
-  const local = (t: string) => (o.cluster ? `${t}_local` : t);
   const wanted: Array<[string, string]> = [
-    [local('error_events'), `toDateTime(event_time) + toIntervalDay(${o.rawRetentionDays})`],
-    [local('error_counts_1m'), `minute + toIntervalDay(${o.rollupRetentionDays})`],
-    [local('error_counts_1h'), `hour + toIntervalDay(${o.rollupRetentionDays})`],
-    [local('error_counts_1m_by_category'), `minute + toIntervalDay(${o.rollupRetentionDays})`],
+    [localTable('error_events', o), `toDateTime(event_time) + toIntervalDay(${o.rawRetentionDays})`],
+    [localTable('error_counts_1m', o), `minute + toIntervalDay(${o.rollupRetentionDays})`],
+    [localTable('error_counts_1h', o), `hour + toIntervalDay(${o.rollupRetentionDays})`],
+    [localTable('error_counts_1m_by_category', o), `minute + toIntervalDay(${o.rollupRetentionDays})`],
   ];
   const rows = await client
     .query({
@@ -196,11 +204,10 @@ async function reconcileRetention(client: ClickHouseClient, o: SchemaOptions): P
   for (const [table, ttl] of wanted) {
     const current = rows.find((r) => r.name === table)?.engine_full ?? '';
     if (current.replace(/\s+/g, ' ').includes(`TTL ${ttl}`)) continue;
-    const onCluster = o.cluster ? ` ON CLUSTER ${o.cluster}` : '';
     // Only new parts and merges apply the new TTL; rewriting every existing part on a large table at
     // service start would be an outage of its own.
     await client.command({
-      query: `ALTER TABLE ${o.database}.${table}${onCluster} MODIFY TTL ${ttl}`,
+      query: `ALTER TABLE ${o.database}.${table}${onClusterClause(o)} MODIFY TTL ${ttl}`,
       clickhouse_settings: { materialize_ttl_after_modify: 0 },
     });
     updated.push(table);
