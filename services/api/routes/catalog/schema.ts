@@ -19,7 +19,7 @@ export const CatalogQuery = Type.Object(
 );
 export type CatalogQueryValues = Static<typeof CatalogQuery>;
 
-const { 400: badRequest, 401: unauthorized, 429: tooMany } = QUERY_ERROR_RESPONSES;
+const { 400: badRequest, 401: unauthorized, 429: tooMany, 500: failed } = QUERY_ERROR_RESPONSES;
 
 export const listCatalogSchema = {
   summary: 'Catalog entries',
@@ -34,6 +34,7 @@ export const listCatalogSchema = {
     400: badRequest,
     401: unauthorized,
     429: tooMany,
+    500: failed,
   },
 };
 
@@ -55,5 +56,6 @@ export const getCatalogEntrySchema = {
     401: unauthorized,
     404: { ...ErrorEnvelope, description: 'ERR_API_NOT_FOUND: the code is not in the catalog' },
     429: tooMany,
+    500: failed,
   },
 };
