@@ -1,58 +1,7 @@
 // `errpulse catalog`: the error catalog as a table (or JSON), filtered by category and code pattern.
 import { Option, type Command } from 'commander';
-import { CATALOG, CATEGORIES, type CatalogEntry } from '../../lib/catalog/index.js';
-import { slugOf } from '../../lib/catalog/rules.js';
-
-export interface CatalogFilter {
-  /** Category names or slugs, any case ("Block Users", "block-users"); empty = all. */
-  categories?: readonly string[];
-  /** Exact codes or `*` patterns (ERR_WS_*, *_FAILED), any case; empty = all. */
-  codes?: readonly string[];
-}
-
-export class UnknownCategoryError extends Error {
-  constructor(readonly unknown: readonly string[]) {
-    const valid = CATEGORIES.map((c) => `${c.name} (${c.slug})`).join(', ');
-    super(`unknown categor${unknown.length === 1 ? 'y' : 'ies'} ${unknown.map((u) => JSON.stringify(u)).join(', ')}; valid: ${valid}`);
-    this.name = 'UnknownCategoryError';
-  }
-}
-
-// The slug rule that made the catalog's slugs, plus the guide's own "… Errors" heading suffix.
-const normalise = (s: string): string => slugOf(s).replace(/-errors$/, '');
-
-/** Category slugs for names or slugs as a user types them. Throws UnknownCategoryError listing the valid ones. */
-export function resolveCategories(inputs: readonly string[]): Set<string> {
-  const slugs = new Set<string>();
-  const unknown: string[] = [];
-  for (const input of inputs) {
-    const found = CATEGORIES.find((c) => c.slug === normalise(input));
-    if (found) slugs.add(found.slug);
-    else unknown.push(input);
-  }
-  if (unknown.length > 0) throw new UnknownCategoryError(unknown);
-  return slugs;
-}
-
-/** A matcher for an exact code or a `*` pattern, case-insensitive. */
-export function codeMatcher(pattern: string): (code: string) => boolean {
-  const wanted = pattern.trim().toUpperCase();
-  if (!wanted.includes('*')) return (code) => code === wanted;
-  const source = wanted
-    .split('*')
-    .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
-    .join('.*');
-  const re = new RegExp(`^${source}$`);
-  return (code) => re.test(code);
-}
-
-export function filterCatalog(entries: readonly CatalogEntry[], filter: CatalogFilter): CatalogEntry[] {
-  const slugs = filter.categories?.length ? resolveCategories(filter.categories) : undefined;
-  const matchers = (filter.codes ?? []).map(codeMatcher);
-  return entries.filter(
-    (e) => (slugs === undefined || slugs.has(e.categorySlug)) && (matchers.length === 0 || matchers.some((m) => m(e.code))),
-  );
-}
+import { filterCatalog, UnknownCategoryError } from '../../lib/catalog/filter.js';
+import { CATALOG, type CatalogEntry } from '../../lib/catalog/index.js';
 
 const COLUMNS = ['code', 'category', 'family', 'fault', 'severity'] as const;
 const DEFAULT_DESCRIPTION_WIDTH = 60;

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { filterCatalog, formatCatalogTable, resolveCategories, UnknownCategoryError } from '../../cli/commands/catalog.js';
+import { formatCatalogTable } from '../../cli/commands/catalog.js';
+import { filterCatalog, resolveCategories, UnknownCategoryError } from '../../lib/catalog/filter.js';
 import { CATALOG_PATH, expectedCatalogJson } from '../../lib/catalog/generate-catalog.js';
 import { CATALOG, CATEGORIES, QUOTA_CODES, UNKNOWN_CATEGORY, familyOf, findEntry, tagCode } from '../../lib/catalog/index.js';
 
@@ -157,6 +158,8 @@ describe('errpulse catalog', () => {
 
   it('filters by code and * pattern', () => {
     expect(filterCatalog(CATALOG, { codes: ['ERR_WS_*'] })).toHaveLength(10);
+    // Unknown is where stored events of unlisted codes go; the catalog itself has none.
+    expect(filterCatalog(CATALOG, { categories: ['Unknown'] })).toEqual([]);
     expect(filterCatalog(CATALOG, { codes: ['err_bad_request'] }).map((e) => e.code)).toEqual(['ERR_BAD_REQUEST']);
     expect(filterCatalog(CATALOG, { codes: ['*_FAILED'], categories: ['General'] }).map((e) => e.code)).toEqual([
       'ERR_MISSION_FAILED', 'ERR_OPERATION_FAILED',

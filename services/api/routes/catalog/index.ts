@@ -1,5 +1,6 @@
 // GET /v1/catalog and /v1/catalog/{code}: the error guide as data, straight from lib/catalog (no SQL).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { filterCatalog } from '../../../../lib/catalog/filter.js';
 import { CATALOG, CATEGORIES, findEntry } from '../../../../lib/catalog/index.js';
 import { ApiError } from '../../errors.js';
 import { BEARER_SECURITY } from '../../plugins/openapi.js';
@@ -15,13 +16,10 @@ export const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('', { schema: { ...listCatalogSchema, security: BEARER_SECURITY } }, async (request) => {
     // The catalog is no app's data, so the scope does not narrow it; the filter parsing is shared.
     const filters = resolveFilters(request.query, { name: 'catalog', apps: null });
-    const entries = CATALOG.filter(
-      (e) =>
-        (filters.categories.length === 0 || filters.categories.includes(e.category)) &&
-        (filters.codes.length + filters.codePrefixes.length === 0 ||
-          filters.codes.includes(e.code) ||
-          filters.codePrefixes.some((prefix) => e.code.startsWith(prefix))),
-    );
+    const entries = filterCatalog(CATALOG, {
+      categories: filters.categories,
+      codes: [...filters.codes, ...filters.codePrefixes.map((prefix) => `${prefix}*`)],
+    });
     return {
       categories: CATEGORIES.map((c) => ({ name: c.name, slug: c.slug, codes: CODES_PER_CATEGORY.get(c.name) ?? 0 })),
       entries,
