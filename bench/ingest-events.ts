@@ -1,7 +1,11 @@
 // Realistic API error events for the ingest benchmark and the ingest integration tests: the traffic
 // simulator's apps, regions and code mix (with an incident of a code the catalog does not know), as
 // Kafka messages keyed by appId, all timestamped in the recent past so none is rejected as future.
+import { loadConfig } from '../lib/config.js';
 import { createSimulation, simulateEvents, type SimulatedEvent } from '../services/simulator/generator.js';
+
+/** Benchmarks log at warn unless LOG_LEVEL says otherwise: their output is the measurements. */
+export const BENCH_LOG_LEVEL = loadConfig({ LOG_LEVEL: 'warn', ...process.env }).logLevel;
 
 export interface BenchMessage {
   key: string;

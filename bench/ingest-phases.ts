@@ -13,7 +13,7 @@ import { createInsert, encodeRow, insertSettings, EVENTS_TABLE } from '../servic
 import { createPipeline } from '../services/ingest/pipeline.js';
 import type { EventRow } from '../services/ingest/steps/to-row.js';
 import { createIngestWorker } from '../services/ingest/worker.js';
-import { benchEvents } from './ingest-events.js';
+import { BENCH_LOG_LEVEL, benchEvents } from './ingest-events.js';
 
 export interface PhaseOptions {
   config: Config;
@@ -75,7 +75,7 @@ export interface FreshnessResult {
   visibility: VisibilityPoint[];
 }
 
-const log = createLogger(process.env.LOG_LEVEL ?? 'warn', 'bench-ingest', 2);
+const log = createLogger(BENCH_LOG_LEVEL, 'bench-ingest', 2);
 
 async function openClickHouse(config: Config): Promise<ClickHouse> {
   const ch = await connectClickHouse(config.clickhouse, { createDatabase: true });

@@ -19,7 +19,7 @@ import { createKafka, ensureTopics } from '../lib/kafka/client.js';
 import { startLocalBroker, stopLocalBroker } from '../lib/kafka/local-broker.js';
 import { createLogger } from '../lib/log.js';
 import { PROJECT_ROOT } from '../lib/paths.js';
-import { benchEvents, pastStart } from './ingest-events.js';
+import { BENCH_LOG_LEVEL, benchEvents, pastStart } from './ingest-events.js';
 import type { ConsumeResult, EndToEndResult, FreshnessResult, InsertResult, PhaseOptions, VisibilityPoint } from './ingest-phases.js';
 import { freePort } from '../test/support/ports.js';
 import { summarizeCpuProfile } from './ingest-profile.js';
@@ -42,7 +42,7 @@ const FRESH_RATE = Number(args['freshness-rate']);
 const FRESH_SECONDS = Number(args['freshness-seconds']);
 const only = new Set((args.only ?? 'consume,insert,e2e,freshness').split(','));
 
-const log = createLogger(process.env.LOG_LEVEL ?? 'warn', 'bench-ingest', 2);
+const log = createLogger(BENCH_LOG_LEVEL, 'bench-ingest', 2);
 const say = (line: string) => process.stderr.write(`${line}\n`);
 const base = loadConfigOrExit();
 const runId = `bench_${Date.now().toString(36)}`;
@@ -84,7 +84,7 @@ function phaseConfig(kafkaBrokers: string[], name: string, topic: string): Confi
     ...base,
     kafka: { ...base.kafka, brokers: kafkaBrokers, localBroker: false, topic, dlqTopic: `${runId}_dlq`, groupId: `${runId}_${name}`, clientId: `${runId}_${name}` },
     clickhouse: { ...base.clickhouse, dataDir, database: `${runId}_${name}` },
-    logLevel: process.env.LOG_LEVEL ?? 'warn',
+    logLevel: BENCH_LOG_LEVEL,
   };
 }
 

@@ -58,6 +58,7 @@ export const ENV_VARS = {
   KAFKA_DLQ_TOPIC: token('Dead-letter topic for messages that fail validation (original bytes plus reason headers).', 'api-errors.dlq'),
   KAFKA_GROUP_ID: token('Consumer group of the ingest workers; workers in one group share the partitions.', 'errpulse-ingest'),
   KAFKA_CLIENT_ID: token('Client id errpulse reports to the broker.', 'errpulse'),
+  JAVA_HOME: text('Java installation the local Kafka broker runs with (its bin/java); unset: java on PATH.'),
   KAFKA_TOPIC_PARTITIONS: positiveInt('Partitions used when errpulse creates the topic itself (it never changes an existing topic).', '3', 10_000),
   CLICKHOUSE_URL: {
     schema: Type.String({ pattern: '^https?://[^\\s]+$' }),
@@ -138,6 +139,8 @@ export interface Config {
     groupId: string;
     clientId: string;
     topicPartitions: number;
+    /** JAVA_HOME for the local broker; undefined: `java` on PATH. */
+    javaHome?: string | undefined;
   };
   clickhouse: {
     url?: string | undefined;
@@ -187,6 +190,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       groupId: v('KAFKA_GROUP_ID'),
       clientId: v('KAFKA_CLIENT_ID'),
       topicPartitions: v('KAFKA_TOPIC_PARTITIONS'),
+      javaHome: v('JAVA_HOME'),
     },
     clickhouse: {
       url: v('CLICKHOUSE_URL'),

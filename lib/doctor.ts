@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { connectClickHouse, EmbeddedEngineLockedError } from './clickhouse/client.js';
 import type { Config } from './config.js';
-import { brokerAnswers, jarsCached, localBrokerStatus } from './kafka/local-broker.js';
+import { brokerAnswers, jarsCached, javaCommand, localBrokerStatus } from './kafka/local-broker.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 
@@ -30,9 +30,10 @@ function checkNode(): CheckResult {
     : { name: 'node', status: 'fail', detail: `Node.js ${process.versions.node}; errpulse needs ${MIN_NODE_MAJOR} or newer` };
 }
 
-async function checkJava(): Promise<CheckResult> {
-  const java = await run('java', ['-version']);
-  if (!java.ok) return { name: 'java', status: 'fail', detail: 'java not found on PATH; the local Kafka broker needs Java 17 or newer (or set KAFKA_BROKERS)' };
+async function checkJava(javaHome: string | undefined): Promise<CheckResult> {
+  // The same java the broker will run with.
+  const java = await run(javaCommand(javaHome), ['-version']);
+  if (!java.ok) return { name: 'java', status: 'fail', detail: `${javaCommand(javaHome)} not found${javaHome ? ' (JAVA_HOME)' : ' on PATH'}; the local Kafka broker needs Java 17 or newer (or set KAFKA_BROKERS)` };
   const version = /version "([^"]+)"/.exec(java.output)?.[1] ?? java.output.split('\n')[0] ?? '';
   const major = Number(version.startsWith('1.') ? version.split('.')[1] : version.split('.')[0]);
   return major >= 17
@@ -96,7 +97,7 @@ async function checkClickHouse(cfg: Config['clickhouse']): Promise<CheckResult> 
 /** Every check the configuration calls for, in the order a user would fix them. */
 export async function runDoctor(config: Config): Promise<CheckResult[]> {
   const results: CheckResult[] = [checkNode()];
-  if (config.kafka.localBroker) results.push(await checkJava(), await checkKafkaJars());
+  if (config.kafka.localBroker) results.push(await checkJava(config.kafka.javaHome), await checkKafkaJars());
   results.push(await checkBroker(config.kafka));
   results.push(await checkClickHouse(config.clickhouse));
   return results;

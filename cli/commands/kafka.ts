@@ -86,6 +86,7 @@ export function registerKafkaCommand(program: Command): void {
           dataDir: opts.dataDir,
           ...(opts.logFile === undefined ? {} : { logFile: opts.logFile }),
           startTimeoutMs: opts.timeout,
+          javaHome: config.kafka.javaHome,
         });
         const where = `${info.brokers.join(',')} (pid ${info.pid})`;
         process.stdout.write(

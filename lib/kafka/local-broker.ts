@@ -171,6 +171,8 @@ export interface StartOptions {
   cacheDir?: string;
   heap?: string;
   startTimeoutMs?: number;
+  /** config.kafka.javaHome; undefined: `java` on PATH. */
+  javaHome?: string | undefined;
 }
 
 export interface BrokerInfo {
@@ -194,8 +196,9 @@ const paths = (dataDir: string, logFile?: string) => ({
   logFile: logFile ? resolve(logFile) : join(dataDir, 'broker.log'),
 });
 
-function javaBin(): string {
-  return process.env.JAVA_HOME ? join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
+/** The java the broker runs with: JAVA_HOME's (config.kafka.javaHome) when set, else the one on PATH. */
+export function javaCommand(javaHome: string | undefined): string {
+  return javaHome ? join(javaHome, 'bin', 'java') : 'java';
 }
 
 /**
@@ -233,7 +236,7 @@ export async function startLocalBroker(opts: StartOptions): Promise<BrokerInfo> 
   const classpath = `${libs}/*`;
 
   if (!existsSync(join(p.storageDir, 'meta.properties'))) {
-    await run(javaBin(), ['-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', randomClusterId(), '-c', p.propertiesFile], {
+    await run(javaCommand(opts.javaHome), ['-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', randomClusterId(), '-c', p.propertiesFile], {
       missing: 'Java 17 or newer is needed to run the local Kafka broker; install it (Debian/Ubuntu: apt-get install openjdk-17-jre-headless)',
       failed: `Kafka could not format its storage in ${p.storageDir}`,
     });
@@ -244,7 +247,7 @@ export async function startLocalBroker(opts: StartOptions): Promise<BrokerInfo> 
   let exited: string | undefined;
   try {
     const child = spawn(
-      javaBin(),
+      javaCommand(opts.javaHome),
       [
         `-Xmx${opts.heap ?? DEFAULT_HEAP}`,
         '-Xms128m',

@@ -25,7 +25,7 @@ export async function ensureBroker(config: Config, opts: { keep: boolean; say: (
   }
   if (!jarsCached()) opts.say('Kafka: first start, fetching the broker jars with Maven (once; needs network and Java 17+) ...');
   else opts.say(`Kafka: local broker on 127.0.0.1:${config.kafka.localPort} (starting it unless it runs already) ...`);
-  const info = await startLocalBroker({ port: config.kafka.localPort, dataDir: DEFAULT_DATA_DIR });
+  const info = await startLocalBroker({ port: config.kafka.localPort, dataDir: DEFAULT_DATA_DIR, javaHome: config.kafka.javaHome });
   const stopsBroker = !info.alreadyRunning && !opts.keep;
   const how = info.alreadyRunning
     ? 'already running, left running on exit'

@@ -13,6 +13,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { fetchJars, waitUntilReady, randomClusterId, startLocalBroker, stopLocalBroker } from '../../lib/kafka/local-broker.js';
+import { loadConfig } from '../../lib/config.js';
 import { freePort } from './ports.js';
 
 declare module 'vitest' {
@@ -90,7 +91,7 @@ async function localBroker(): Promise<Provided<string[]>> {
   // On a failed start the folder is kept: the error names the broker log inside it.
   const dataDir = await mkdtemp(join(tmpdir(), 'errpulse-test-kafka-'));
   const [port, controllerPort] = [await freePort(), await freePort()];
-  const info = await startLocalBroker({ port, controllerPort, dataDir, startTimeoutMs: 90_000 });
+  const info = await startLocalBroker({ port, controllerPort, dataDir, startTimeoutMs: 90_000, javaHome: loadConfig().kafka.javaHome });
   const fetchNote = fetched.fetched ? `, jars fetched in ${(fetched.ms / 1000).toFixed(1)} s` : '';
   return {
     value: info.brokers,
