@@ -72,7 +72,7 @@ function parseApps(value: string): number {
   return n;
 }
 
-function parseTime(value: string): number {
+export function parseTime(value: string): number {
   const ms = Date.parse(value);
   if (Number.isNaN(ms) || !/[zZ]|[+-]\d\d:?\d\d$/.test(value)) throw new InvalidArgumentError('must be an ISO-8601 time with a zone, e.g. 2025-06-01T12:00:00Z');
   return ms;

@@ -1,7 +1,7 @@
 // Every generated query against a real ClickHouse: migrated, seeded with three hours of deterministic
 // noise, then with one incident per alert rule. The alert rules stay silent on the noise and fire exactly
 // on their incident; every variable and panel query runs after Grafana's and the plugin's expansion
-// (dashboards/src/plugin-macros.ts) and returns rows in the shape its panel type needs.
+// (lib/grafana/plugin-macros.ts) and returns rows in the shape its panel type needs.
 //
 // The alert SQL reads now(), so the data is placed relative to the wall clock: the incidents fill the
 // complete minutes before the current one, which stay inside the detector's 5-minute window even if a
@@ -19,7 +19,7 @@ import {
   parseDurationMs,
   type VariableState,
   type Variables,
-} from '../../dashboards/src/plugin-macros.js';
+} from '../../lib/grafana/plugin-macros.js';
 import { tagCode } from '../../lib/catalog/index.js';
 import { createPrng, type Prng } from '../../services/simulator/prng.js';
 import { openTestClickHouse, type TestClickHouse } from '../support/clickhouse.js';
