@@ -40,9 +40,15 @@ export interface EvaluateOptions {
   tableFilters?: Readonly<Record<string, string>>;
 }
 
-/** The SQL ClickHouse receives for `rule` evaluated at `now`. */
+/**
+ * The SQL ClickHouse receives for `rule` evaluated at `now`: the plugin's macros expanded as Grafana
+ * would, and ClickHouse's own clock (now(), today()), which some rules read directly, pinned to `now`.
+ * Live the two are the same instant; in a backtest this is what puts the rule back in time.
+ */
 export function ruleSql(rule: Rule, now: Date): string {
-  return expandAlertQuery(rule.sql, { from: new Date(now.getTime() - rule.lookbackSeconds * 1000), to: now, intervalMs: RULE_INTERVAL_MS });
+  const sql = expandAlertQuery(rule.sql, { from: new Date(now.getTime() - rule.lookbackSeconds * 1000), to: now, intervalMs: RULE_INTERVAL_MS });
+  const seconds = Math.floor(now.getTime() / 1000);
+  return sql.replace(/\bnow\(\s*\)/gi, `toDateTime(${seconds}, 'UTC')`).replace(/\btoday\(\s*\)/gi, `toDate(toDateTime(${seconds}, 'UTC'))`);
 }
 
 export async function evaluateRule(client: ClickHouseClient, rule: Rule, now: Date, opts: EvaluateOptions): Promise<RuleResult> {
