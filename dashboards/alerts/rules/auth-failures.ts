@@ -1,0 +1,23 @@
+// One app's keys or tokens failing: someone deleted, rotated or revoked a credential the app still uses.
+import { APP_PANELS } from '../../src/app-drilldown.js';
+import { DETECTOR_LOOKBACK_SECONDS, DETECTOR_RULE_LABELS, reportedScopesSql } from '../detector-sql.js';
+import { KIND } from '../kinds.js';
+import { RULE_GROUPS, type AlertRule } from '../rule.js';
+import { SCOPE_WORDS, codeQuote, kindQuote, score } from '../text.js';
+
+export const authFailures: AlertRule = {
+  uid: 'errpulse-auth-failure-surge',
+  title: 'Auth failures surging for an app',
+  group: RULE_GROUPS.customers,
+  sql: reportedScopesSql(`kind = '${KIND.auth}' AND app_id != ''`),
+  instanceLabels: DETECTOR_RULE_LABELS,
+  lookbackSeconds: DETECTOR_LOOKBACK_SECONDS,
+  above: 1,
+  pendingFor: '1m',
+  severity: 'warning',
+  team: 'identity',
+  summary: `${SCOPE_WORDS}: the app's credentials fail far more than usual (score ${score}); a key or token was probably deleted, rotated or revoked.`,
+  description: `${kindQuote(KIND.auth)}. ${codeQuote(KIND.auth)}`,
+  runbookAnchor: 'auth-failures-surging-for-an-app',
+  dashboard: { key: 'app', panel: APP_PANELS.codesOverTime, vars: { app: '{{ $labels.app_id }}' } },
+};
