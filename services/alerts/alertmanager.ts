@@ -23,9 +23,13 @@ export interface AlertTimes {
   validUntil: number;
 }
 
-/** The labels an instance is known by, in Alertmanager and in the log. */
+/**
+ * The labels an instance is known by, in Alertmanager and in the log. An empty label (the detector's
+ * "every region", "every app") is left out, as Grafana and Alertmanager drop it.
+ */
 export function alertLabels(rule: Rule, instance: Pick<InstanceState, 'labels'>): Record<string, string> {
-  return { alertname: rule.title, rule_uid: rule.uid, ...rule.labels, ...instance.labels };
+  const own = Object.entries(instance.labels).filter(([, v]) => v !== '');
+  return { alertname: rule.title, rule_uid: rule.uid, ...rule.labels, ...Object.fromEntries(own) };
 }
 
 export function alertOf(rule: Rule, instance: InstanceState, externalUrl: string, times: AlertTimes): AlertmanagerAlert {

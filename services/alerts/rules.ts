@@ -1,7 +1,7 @@
-// The rules the built-in evaluator runs: the very AlertSpecs the Grafana provisioning is generated from,
+// The rules the built-in evaluator runs: the very AlertRules (dashboards/alerts) the Grafana provisioning is generated from,
 // with their links resolved (runbook section, dashboard panel) for this deployment. This is the only
 // module of the evaluator that knows where the rule definitions live.
-import { ALERTS, type AlertSpec } from '../../dashboards/src/alerts.js';
+import { ALERT_RULES, type AlertRule } from '../../dashboards/alerts/index.js';
 import { panelByTitle } from '../../dashboards/src/dashboard.js';
 import { buildDashboards } from '../../dashboards/src/generate.js';
 import { DASHBOARDS, DEFAULT_DOCS_URL } from '../../dashboards/src/links.js';
@@ -38,7 +38,7 @@ export interface RuleLinks {
 }
 
 /** The rules as the evaluator runs them; `specs` defaults to the provisioned set. */
-export function rulesFrom(specs: readonly AlertSpec[] = ALERTS, links: RuleLinks = {}): Rule[] {
+export function rulesFrom(specs: readonly AlertRule[] = ALERT_RULES, links: RuleLinks = {}): Rule[] {
   const dashboards = buildDashboards();
   const docsUrl = links.docsUrl ?? DEFAULT_DOCS_URL;
   return specs.map((spec) => {

@@ -2,7 +2,7 @@
 // alert found and how fast, and which alerts matched no incident (false alerts). An alert matches an
 // incident when it fired while the incident ran (or within MATCH_GRACE_MS after it ended) and its labels
 // fit the incident's scope: a region label must be one of the incident's regions, an app label one of
-// its apps, a code, family or scope label one of its codes or families.
+// its apps, and so on for code, family, category and kind.
 import { readFile } from 'node:fs/promises';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
@@ -17,6 +17,8 @@ const TruthIncident = Type.Object({
     regions: Type.Array(Type.String()),
     codes: Type.Array(Type.String()),
     families: Type.Array(Type.String()),
+    categories: Type.Optional(Type.Array(Type.String())),
+    kinds: Type.Optional(Type.Array(Type.String())),
   }),
   start: Type.String(),
   end: Type.String(),
@@ -52,14 +54,25 @@ export function truthIncidents(doc: unknown, where = 'truth'): TruthIncident[] {
   return doc.incidents;
 }
 
-/** Whether an alert's labels fit an incident's scope (labels the scope says nothing about fit). */
+/** Which list of the incident's scope a label is checked against. */
+const SCOPE_OF_LABEL: Readonly<Record<string, (s: TruthIncident['scope']) => readonly string[] | undefined>> = {
+  region: (s) => s.regions,
+  app_id: (s) => s.apps,
+  code: (s) => s.codes,
+  family: (s) => s.families,
+  category: (s) => s.categories,
+  kind: (s) => s.kinds,
+};
+
+/**
+ * Whether an alert's labels fit an incident's scope. An empty label (the detector's "every region") and
+ * a label the scope says nothing about fit; otherwise the value must be one the incident touched.
+ */
 export function labelsFit(labels: Readonly<Record<string, string>>, scope: TruthIncident['scope']): boolean {
-  for (const [name, value] of Object.entries(labels)) {
-    if (name === 'region' && scope.regions.length > 0 && !scope.regions.includes(value)) return false;
-    if (name === 'app_id' && scope.apps.length > 0 && !scope.apps.includes(value)) return false;
-    if ((name === 'code' || name === 'family' || name === 'scope') && !scope.codes.includes(value) && !scope.families.includes(value)) return false;
-  }
-  return true;
+  return Object.entries(labels).every(([name, value]) => {
+    const allowed = SCOPE_OF_LABEL[name]?.(scope);
+    return value === '' || allowed === undefined || allowed.length === 0 || allowed.includes(value);
+  });
 }
 
 export function matches(episode: AlertEpisode, incident: TruthIncident): boolean {

@@ -129,6 +129,7 @@ describe('the built-in evaluator with a real Alertmanager', () => {
     let firedAt: number | undefined;
     for (let t = firstMinute; t <= lastMinute; t += MINUTE) {
       const transitions = await evaluator.evaluate(t);
+      console.log(new Date(t).toISOString(), transitions.map((x) => x.kind + JSON.stringify(x.instance.labels)), evaluator.snapshot().failures);
       if (firedAt === undefined && transitions.some((x) => x.kind === 'firing')) {
         firedAt = t;
         // Alertmanager must have sent the firing notification before the incident can resolve.
