@@ -29,6 +29,8 @@ interface SimulateFlags {
   scenario: ScenarioKind[];
   incidentAt?: number;
   incidentLength?: number;
+  stagger?: boolean;
+  rhythm?: number;
   backfill?: number;
   start?: number;
   apps: number;
@@ -108,7 +110,13 @@ function describeCounts(result: Pick<SimulationResult, 'counts'>): string {
     .join(', ');
 }
 
-const REPLAY_CONFLICTS: ReadonlyArray<keyof SimulateFlags> = ['duration', 'seed', 'scenario', 'incidentAt', 'incidentLength', 'backfill', 'start', 'apps', 'truth', 'output'];
+function parseAmplitude(value: string): number {
+  const amplitude = Number(value);
+  if (!(amplitude >= 0 && amplitude < 1)) throw new InvalidArgumentError('must be a number from 0 up to (not including) 1');
+  return amplitude;
+}
+
+const REPLAY_CONFLICTS: ReadonlyArray<keyof SimulateFlags> = ['duration', 'seed', 'scenario', 'incidentAt', 'incidentLength', 'stagger', 'rhythm', 'backfill', 'start', 'apps', 'truth', 'output'];
 
 export function registerSimulate(program: Command): void {
   program
@@ -124,6 +132,8 @@ export function registerSimulate(program: Command): void {
     )
     .option('--incident-at <duration>', 'when incidents start, counted from the live start (default: a third into --duration, or 2m)', parseOffset)
     .option('--incident-length <duration>', 'how long incidents last (default: a third of --duration, or 10m)', parseDurationOption)
+    .option('--stagger', 'one incident after another over --incident-length (each at most its usual length) instead of all at once, so a backtest scores each alone')
+    .option('--rhythm <amplitude>', 'daily swing of the traffic: 0.45 (default) or 0.5 for a busiest hour three times the quietest', parseAmplitude)
     .option('--backfill <duration>', 'also generate this much history before now, sent at once (gives spike detection its baseline)', parseOffset)
     .option('--start <time>', 'virtual start time (ISO-8601 with zone) instead of now; events still wait for their time to come', parseTime)
     .option('--apps <n>', 'number of simulated apps', parseApps, DEFAULT_APP_COUNT)
@@ -181,6 +191,8 @@ async function simulate(config: Config, logger: Logger, flags: SimulateFlags): P
         scenarios: flags.scenario,
         incidentAtMs: flags.incidentAt,
         incidentLengthMs: flags.incidentLength,
+        staggerIncidents: flags.stagger,
+        dailyAmplitude: flags.rhythm,
         appCount: flags.apps,
       },
       Date.now(),
