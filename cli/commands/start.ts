@@ -16,6 +16,8 @@ import { createStartLogger } from '../../services/all-in-one/logging.js';
 import { startDemoTraffic, type DemoTraffic } from '../../services/all-in-one/demo-traffic.js';
 import { describeBanner } from '../../services/all-in-one/status.js';
 import { startStatusLoop } from '../../services/all-in-one/status-loop.js';
+import { createAlertEvaluator } from '../../services/alerts/evaluator.js';
+import { rulesFrom } from '../../services/alerts/rules.js';
 import { buildApp } from '../../services/api/app.js';
 import { createToken, revokeToken } from '../../services/api/auth/token-store.js';
 import { createIngestWorker } from '../../services/ingest/worker.js';
@@ -32,6 +34,7 @@ const DEFAULT_BACKFILL_MS = (SPIKE_DEFAULTS.baselineMinutes + SPIKE_DEFAULTS.win
 
 interface StartFlags {
   simulate: boolean;
+  alerts: boolean;
   rate: number;
   scenario: ScenarioKind[];
   seed?: number;
@@ -45,6 +48,7 @@ export function registerStart(program: Command): void {
     .command('start')
     .description('Run the whole pipeline in one process: local Kafka, embedded ClickHouse, ingest, API and simulated traffic with incidents')
     .option('--no-simulate', 'do not run the simulator (ingest and serve what producers send)')
+    .option('--no-alerts', 'do not run the built-in alert evaluator (it sends to ALERTMANAGER_URL, or only logs when unset)')
     .option('-r, --rate <events/s>', 'simulated events per second', parseRate, DEFAULT_RATE_PER_SECOND)
     .addOption(
       new Option('-s, --scenario <list>', `simulated incidents: all, none, or a list of ${SCENARIO_KINDS.join(', ')}`)
@@ -125,7 +129,12 @@ async function start(config: Config, flags: StartFlags): Promise<void> {
         logFile: flags.logFile,
       }),
     );
-    stopping.push(startStatusLoop({ status, worker, clickhouse: clickhouse.client, traffic, logger }));
+    const alerts = flags.alerts
+      ? createAlertEvaluator({ client: clickhouse.client, rules: rulesFrom(undefined, { docsUrl: config.alerts.docsUrl }), config: config.alerts, logger, registry })
+      : undefined;
+    if (alerts) stopping.push({ name: 'alert evaluator', stop: () => alerts.stop() });
+    alerts?.start();
+    stopping.push(startStatusLoop({ status, worker, clickhouse: clickhouse.client, traffic, alerts, logger }));
 
     stopOnSignals([...stopping].reverse(), {
       logger,

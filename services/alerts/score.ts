@@ -1,8 +1,9 @@
 // Scores a backtest against the ground truth `errpulse simulate --truth` writes: which incidents an
-// alert found and how fast, and which alerts matched no incident (false alerts). An alert matches an
-// incident when it fired while the incident ran (or within MATCH_GRACE_MS after it ended) and its labels
-// fit the incident's scope: a region label must be one of the incident's regions, an app label one of
-// its apps, and so on for code, family, category and kind.
+// alert found and how fast, and which alerts matched no incident (false alerts, including any alert on
+// a benign scenario). An alert matches an incident when it fired while the incident ran (or within
+// MATCH_GRACE_MS after it ended) and names the incident's scope: the truth's expected labels with their
+// values and its absent labels empty (a region-wide outage is not "found" as one app). Truth files
+// without expected labels are matched on their scope lists instead (region, app, code, …).
 import { readFile } from 'node:fs/promises';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
@@ -11,6 +12,7 @@ import type { AlertEpisode, BacktestRange } from './backtest.js';
 export const MATCH_GRACE_MS = 5 * 60_000;
 
 const TruthIncident = Type.Object({
+  id: Type.Optional(Type.String()),
   kind: Type.String(),
   scope: Type.Object({
     apps: Type.Array(Type.String()),
@@ -24,6 +26,14 @@ const TruthIncident = Type.Object({
   end: Type.String(),
   /** Traffic that must not alert (a benign scenario): any alert on it is a false alert. */
   benign: Type.Optional(Type.Boolean()),
+  /** The labels a detection must carry (and those it must leave empty); older truth files lack it. */
+  expected: Type.Optional(
+    Type.Object({
+      labels: Type.Record(Type.String(), Type.String()),
+      absent: Type.Array(Type.String()),
+      rule: Type.Union([Type.String(), Type.Null()]),
+    }),
+  ),
 });
 const TruthFile = Type.Object({ incidents: Type.Array(TruthIncident) });
 export type TruthIncident = Static<typeof TruthIncident>;
@@ -75,10 +85,16 @@ export function labelsFit(labels: Readonly<Record<string, string>>, scope: Truth
   });
 }
 
+/** The truth's expected scope: each expected label with its value, each absent label empty. */
+export function labelsExpected(labels: Readonly<Record<string, string>>, expected: NonNullable<TruthIncident['expected']>): boolean {
+  return Object.entries(expected.labels).every(([k, v]) => labels[k] === v) && expected.absent.every((k) => (labels[k] ?? '') === '');
+}
+
 export function matches(episode: AlertEpisode, incident: TruthIncident): boolean {
   const start = Date.parse(incident.start);
   const end = Date.parse(incident.end);
-  return episode.firedAt >= start && episode.firedAt <= end + MATCH_GRACE_MS && labelsFit(episode.labels, incident.scope);
+  if (episode.firedAt < start || episode.firedAt > end + MATCH_GRACE_MS) return false;
+  return incident.expected ? labelsExpected(episode.labels, incident.expected) : labelsFit(episode.labels, incident.scope);
 }
 
 export interface IncidentResult {
