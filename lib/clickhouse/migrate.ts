@@ -174,6 +174,7 @@ async function syncCatalog(client: ClickHouseClient, o: SchemaOptions): Promise<
       code: e.code,
       category: e.category,
       category_slug: e.categorySlug,
+      kind: e.kind,
       family: e.family,
       fault: e.fault,
       severity: e.severity,
