@@ -1,8 +1,10 @@
-// The catalog kinds the rules route on, and their words.
-export const KIND = { server: 'server_failure', auth: 'auth', limit: 'limit', unknown: 'unknown' } as const;
+// The catalog kinds the rules route on. What each kind means, and which codes it holds, is the catalog's
+// (lib/catalog, docs/catalog.md); the rules only name them.
+import { UNKNOWN_KIND, type Kind } from '../../lib/catalog/index.js';
 
-export const KIND_WORDS: Readonly<Record<string, { plural: string; meaning: string }>> = {
-  server_failure: { plural: 'server failures', meaning: 'the platform failed' },
-  auth: { plural: 'authentication failures', meaning: 'the app ID, API key or auth token is missing, wrong, or bound to someone else' },
-  limit: { plural: 'limit errors', meaning: 'a plan, quota, subscription, rate or capacity limit was reached' },
-};
+export const KIND = {
+  server: 'server_failure',
+  auth: 'auth',
+  limit: 'limit',
+  unknown: UNKNOWN_KIND,
+} as const satisfies Record<string, Kind | typeof UNKNOWN_KIND>;

@@ -1,8 +1,7 @@
 // Words for alert annotations, taken from the catalog so that a page quotes the guide instead of
 // paraphrasing it. The templates are Go templates over the instance's labels; an empty label (the detector's
 // "every region", "every app", …) is dropped by Grafana and Alertmanager and reads as false here.
-import { CATALOG, findEntry } from '../../lib/catalog/index.js';
-import { KIND_WORDS } from './kinds.js';
+import { CATALOG, KIND_DESCRIPTIONS, findEntry, isKind } from '../../lib/catalog/index.js';
 
 /** `CODE: first line of its catalog description`. */
 export function quote(code: string): string {
@@ -17,9 +16,9 @@ export function textByLabel(label: string, texts: ReadonlyMap<string, string>, o
   return branches.length === 0 ? otherwise : `${branches.join('')}{{ else }}${otherwise}{{ end }}`;
 }
 
-/** "server failures in Websocket (ERR_WS_INIT_FAILED), region eu, app app-1" or "…, across the platform". */
+/** "server failure errors in Websocket (ERR_WS_INIT_FAILED), region eu, app app-1" or "…, across the platform". */
 export const SCOPE_WORDS =
-  `${textByLabel('kind', new Map(Object.entries(KIND_WORDS).map(([kind, words]) => [kind, words.plural])), '{{ $labels.kind }} errors')}` +
+  `${textByLabel('kind', new Map(Object.entries(KIND_DESCRIPTIONS).map(([kind, d]) => [kind, `${d.label} errors`])), '{{ $labels.kind }} errors')}` +
   '{{ if $labels.category }} in {{ $labels.category }}{{ end }}' +
   '{{ if $labels.code }} ({{ $labels.code }}){{ end }}' +
   '{{ if $labels.region }}, region {{ $labels.region }}{{ end }}' +
@@ -28,17 +27,15 @@ export const SCOPE_WORDS =
 
 /** The catalog's description of the instance's code, when the scope names one. */
 export function codeQuote(kind: string): string {
-  const quotes = new Map(CATALOG.filter((e) => kindOfEntry(e) === kind).map((e) => [e.code, quote(e.code)]));
+  const quotes = new Map(CATALOG.filter((e) => e.kind === kind).map((e) => [e.code, quote(e.code)]));
   return `{{ if $labels.code }}Catalog: ${textByLabel('code', quotes, '{{ $labels.code }}')}{{ end }}`;
 }
 
 /** The catalog's meaning of a kind, quoted. */
 export function kindQuote(kind: string): string {
-  const words = KIND_WORDS[kind];
-  if (!words) throw new Error(`no words for kind ${kind}`);
-  return `Kind ${kind} (${words.plural}): "${words.meaning}"`;
+  if (!isKind(kind)) throw new Error(`${kind} is not a catalog kind`);
+  const d = KIND_DESCRIPTIONS[kind];
+  return `Kind ${kind} (${d.label}): "${d.meaning}"`;
 }
-
-const kindOfEntry = (e: (typeof CATALOG)[number]) => (e as { kind?: string }).kind;
 
 export const score = '{{ printf "%.1f" $values.A.Value }}';

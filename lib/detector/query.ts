@@ -84,9 +84,12 @@ export interface DetectorSqlOptions {
 
 const num = (x: number) => (Number.isInteger(x) ? String(x) : x.toPrecision(12).replace(/0+$/, ''));
 
-/** Kind and category by the catalog dictionary, which answers `unknown` / `Unknown` for an uncatalogued code. */
+/**
+ * Kind and category by the catalog dictionary, so a re-reviewed catalog applies to all history. An
+ * uncatalogued code has kind `unknown` and keeps the category ingest gave it (its longest known prefix).
+ */
 const KIND_OF_CODE = "dictGet('error_catalog_dict', 'kind', tuple(code))";
-const CATEGORY_OF_CODE = "dictGet('error_catalog_dict', 'category', tuple(code))";
+const CATEGORY_OF_CODE = "dictGetOrDefault('error_catalog_dict', 'category', tuple(code), stored_category)";
 
 const NOW_SPAN = { from: 1 - DETECTOR.seasonHalfSpanMinutes, to: DETECTOR.seasonHalfSpanMinutes };
 const SLOT_SEASON_NOW = 100_000;
@@ -185,11 +188,11 @@ FROM
             SELECT region, app_id, kind, category, code, slot, sum(n) AS n
             FROM
             (
-              SELECT region, app_id, code, slot, sum(events) AS n,
+              SELECT region, app_id, code, stored_category, slot, sum(events) AS n,
                 ${KIND_OF_CODE} AS kind, ${CATEGORY_OF_CODE} AS category
               FROM
               (
-                SELECT region, app_id, code, events,
+                SELECT region, app_id, code, category AS stored_category, events,
                   dateDiff('minute', minute, ${end}) AS ago,
                   intDiv(ago + ${MINUTES_PER_DAY / 2}, ${MINUTES_PER_DAY}) AS days_ago,
                   ago - ${MINUTES_PER_DAY} * days_ago AS tod_offset,
@@ -203,7 +206,7 @@ FROM
                   AND ${o.filterSql ?? '1'}
               )
               WHERE slot > 0
-              GROUP BY region, app_id, code, slot
+              GROUP BY region, app_id, code, stored_category, slot
             )
             GROUP BY GROUPING SETS (${sets.join(', ')})
           )

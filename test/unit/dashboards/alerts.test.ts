@@ -7,13 +7,12 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { alertRuleGroups } from '../../../dashboards/alerts/grafana.js';
 import { ALERT_RULES } from '../../../dashboards/alerts/index.js';
-import { KIND_WORDS } from '../../../dashboards/alerts/kinds.js';
 import { panelsOf } from '../../../dashboards/src/dashboard.js';
 import { CLICKHOUSE, EXPRESSION } from '../../../dashboards/src/datasources.js';
 import { DEFAULT_OPTIONS, buildDashboards, generateAll } from '../../../dashboards/src/generate.js';
 import { DASHBOARDS, FOLDER } from '../../../dashboards/src/links.js';
 import { expandAlertQuery, parseDurationMs } from '../../../lib/grafana/plugin-macros.js';
-import { CATALOG } from '../../../lib/catalog/index.js';
+import { CATALOG, KIND_DESCRIPTIONS } from '../../../lib/catalog/index.js';
 import { PROJECT_ROOT } from '../../../lib/paths.js';
 import { detectorSql } from '../../../lib/detector/query.js';
 
@@ -160,7 +159,7 @@ describe.each(ALERT_RULES.map((a) => [a.uid, a] as const))('rule %s', (uid) => {
     const quoted = [...text.replace(/\{\{.*?\}\}/g, ' ').matchAll(/"([^"]+)"/g)].map((m) => m[1]);
     const catalogLines = new Set([
       ...CATALOG.map((e) => e.description.split('\n', 1)[0]!.trim()),
-      ...Object.values(KIND_WORDS).map((w) => w.meaning),
+      ...Object.values(KIND_DESCRIPTIONS).map((d) => d.meaning),
       'Not in the error catalog.',
     ]);
     for (const q of quoted) expect(catalogLines, `annotations quote ${q}`).toContain(q);
