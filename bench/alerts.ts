@@ -189,6 +189,7 @@ async function runSeed(
     const progress = (what: string) => (done: number, total: number) => {
       if (done % 60 === 0 || done === total) say(`seed ${seed}: ${what} ${done}/${total} minutes`);
     };
+    // The tuning seed needs only the static rules (detectorRules is empty for it).
     const points = await queryHistory(clickhouse.client, detectorRules, range, { queryTimeoutS: 600, onProgress: progress('detector rules') });
     const staticPoints = await queryHistory(clickhouse.client, staticRules, range, { queryTimeoutS: 600, onProgress: progress('static rules') });
     const detector = scoreBacktest(replay(detectorRules, points), truth, range);
@@ -251,11 +252,20 @@ const describe = (e: AlertEpisode) =>
 
 async function main(): Promise<void> {
   const cleanups: Array<() => Promise<void>> = [];
+  // Ctrl-C still stops the broker this bench started.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      void (async () => {
+        for (const c of cleanups.reverse()) await c().catch(() => undefined);
+        process.exit(130);
+      })();
+    });
+  }
   try {
     const kafkaBrokers = await brokers(cleanups);
     const detectorRules = rulesFrom();
     const staticRules = rulesFrom(STATIC_RULES);
-    const tuning = await runSeed(TUNE_SEED, kafkaBrokers, detectorRules, staticRules);
+    const tuning = await runSeed(TUNE_SEED, kafkaBrokers, [], staticRules);
     const tuned = tuneThresholds(staticRules, tuning.staticPoints, tuning.truth, tuning.range);
     const thresholds = Object.fromEntries(tuned.map((r) => [r.uid, r.above]));
     say(`static thresholds tuned on seed ${TUNE_SEED}: ${JSON.stringify(thresholds)}`);

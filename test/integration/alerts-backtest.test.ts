@@ -10,7 +10,7 @@ import { createLogger } from '../../lib/log.js';
 import { runBacktest, type BacktestResult } from '../../services/alerts/backtest.js';
 import { asOfFilter, evaluateRule, timeColumns } from '../../services/alerts/evaluate-rule.js';
 import { rulesFrom, selectRules, type Rule } from '../../services/alerts/rules.js';
-import { scoreBacktest, truthIncidents, type Score, type TruthIncident } from '../../services/alerts/score.js';
+import { matches, scoreBacktest, truthIncidents, type Score, type TruthIncident } from '../../services/alerts/score.js';
 import { createSimulation } from '../../services/simulator/generator.js';
 import { scheduleSimulation } from '../../services/simulator/schedule.js';
 import { truthDocument } from '../../services/simulator/truth.js';
@@ -79,7 +79,7 @@ describe('errpulse backtest on a seeded trace', () => {
     const ended = result.episodes.filter((e) => e.resolvedAt !== undefined);
     expect(ended.length).toBeGreaterThan(0);
     for (const e of result.episodes) {
-      const incident = truth.find((i) => Date.parse(i.start) <= e.firedAt && e.firedAt <= Date.parse(i.end) + 5 * MINUTE)!;
+      const incident = truth.find((i) => matches(e, i)) ?? truth.find((i) => Date.parse(i.start) <= e.firedAt && e.firedAt <= Date.parse(i.end) + 5 * MINUTE)!;
       // Still firing is allowed only when the range ends within the rule's window after the incident.
       if (e.resolvedAt === undefined) expect(range.to.getTime() - Date.parse(incident.end), JSON.stringify(e.labels)).toBeLessThan(20 * MINUTE);
       else expect(e.resolvedAt).toBeGreaterThan(Date.parse(incident.start));
