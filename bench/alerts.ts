@@ -23,7 +23,7 @@ import { createKafka } from '../lib/kafka/client.js';
 import { startLocalBroker, stopLocalBroker } from '../lib/kafka/local-broker.js';
 import { createLogger } from '../lib/log.js';
 import { evaluationTiming, queryHistory, replay, type AlertEpisode, type EvaluationPoint } from '../services/alerts/backtest.js';
-import { minutes, table } from '../services/alerts/backtest-report.js';
+import { labelText, minutes, table } from '../services/alerts/backtest-report.js';
 import { rulesFrom, type Rule } from '../services/alerts/rules.js';
 import { scoreBacktest, truthIncidents, type Score, type TruthIncident } from '../services/alerts/score.js';
 import { createSimulation } from '../services/simulator/generator.js';
@@ -244,11 +244,7 @@ function report(results: readonly SeedResult[], thresholds: Record<string, numbe
   ].join('\n');
 }
 
-const describe = (e: AlertEpisode) =>
-  `${new Date(e.firedAt).toISOString().slice(11, 16)} ${e.ruleUid} ${Object.entries(e.labels)
-    .filter(([, v]) => v !== '')
-    .map(([k, v]) => `${k}=${v}`)
-    .join(' ')}`;
+const describe = (e: AlertEpisode) => `${new Date(e.firedAt).toISOString().slice(11, 16)} ${e.ruleUid} ${labelText(e.labels)}`;
 
 async function main(): Promise<void> {
   const cleanups: Array<() => Promise<void>> = [];

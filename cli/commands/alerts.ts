@@ -1,5 +1,5 @@
 // `errpulse alerts`: run the built-in alert evaluator alone (services/alerts/main.ts).
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { loadConfigOrExit } from '../../lib/config.js';
 
 /** `a,b,c` → ['a', 'b', 'c']: rule uids for --rules. */
@@ -16,7 +16,7 @@ export function registerAlertsCommand(program: Command): void {
       'Evaluate the alert rules (the same ones Grafana is provisioned with) every ALERTS_EVALUATION_INTERVAL_S against ClickHouse, ' +
         'and send firing and resolved alerts to ALERTMANAGER_URL (unset: log them); serves /metrics, /healthz, /readyz on ALERTS_METRICS_PORT',
     )
-    .option('--rules <uids>', 'only these rules (comma-separated uids; default: all)', parseRuleList, [])
+    .addOption(new Option('--rules <uids>', 'only these rules (comma-separated uids)').argParser(parseRuleList).default([], 'all'))
     .action(async (flags: { rules: string[] }) => {
       const config = loadConfigOrExit();
       const { main } = await import('../../services/alerts/main.js');

@@ -1,6 +1,6 @@
 // `errpulse backtest`: replay the alert rules minute by minute over stored history and print when each
 // would have fired and resolved; with a truth file, score them. Parsing only: services/alerts does it.
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { connectClickHouse } from '../../lib/clickhouse/client.js';
 import { loadConfigOrExit } from '../../lib/config.js';
 import { createStatusLine } from '../../lib/status-line.js';
@@ -25,7 +25,7 @@ export function registerBacktestCommand(program: Command): void {
     .description('Replay the alert rules minute by minute over stored history (the live evaluator’s code, `now` at each minute) and show when each would have fired and resolved')
     .requiredOption('--from <time>', 'first minute to evaluate (ISO-8601 with zone)', parseTime)
     .requiredOption('--to <time>', 'last minute to evaluate (ISO-8601 with zone)', parseTime)
-    .option('--rules <uids>', 'only these rules (comma-separated uids; default: all)', parseRuleList, [])
+    .addOption(new Option('--rules <uids>', 'only these rules (comma-separated uids)').argParser(parseRuleList).default([], 'all'))
     .option('--truth <file>', 'score against the ground truth of `errpulse simulate --truth`: recall, false alerts per day, latency per incident')
     .option('--json', 'print one JSON document instead of tables')
     .addHelpText('after', ['', 'Example:', '  errpulse backtest --from 2026-06-01T00:00:00Z --to 2026-06-01T12:00:00Z --truth truth.json'].join('\n'))

@@ -5,10 +5,12 @@ import type { Score } from './score.js';
 
 const time = (ms: number | undefined) => (ms === undefined ? '—' : new Date(ms).toISOString().replace('.000Z', 'Z'));
 export const minutes = (ms: number | undefined) => (ms === undefined ? '—' : `${(ms / 60_000).toFixed(ms % 60_000 === 0 ? 0 : 1)} min`);
-const labelText = (labels: Readonly<Record<string, string>>) =>
+/** An instance's labels; empty ones (the detector's "every region", "every app") left out. */
+export const labelText = (labels: Readonly<Record<string, string>>) =>
   Object.entries(labels)
+    .filter(([, v]) => v !== '')
     .map(([k, v]) => `${k}=${v}`)
-    .join(' ') || '(no labels)';
+    .join(' ') || 'platform-wide';
 
 /** Columns padded to their widest cell. */
 export function table(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
