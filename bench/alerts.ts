@@ -70,9 +70,12 @@ const SCOPE_COLUMNS: readonly ScopeColumn[] = ['region', 'app_id', 'kind', 'cate
 const STATIC_MINUTES = 5;
 
 function staticRule(uid: string, title: string, by: readonly ScopeColumn[], where: string): AlertRule {
+  // Source columns are renamed first: an alias such as `'' AS code` would otherwise shadow the column
+  // that dictGet reads in the same SELECT.
   const column = (c: ScopeColumn) => {
     if (!by.includes(c)) return `'' AS ${c}`;
-    return c === 'kind' || c === 'category' ? `toString(dictGet('error_catalog_dict', '${c}', tuple(code))) AS ${c}` : `toString(${c}) AS ${c}`;
+    if (c === 'kind' || c === 'category') return `toString(dictGet('error_catalog_dict', '${c}', tuple(src_code))) AS ${c}`;
+    return `toString(src_${c}) AS ${c}`;
   };
   return {
     uid,
@@ -81,8 +84,11 @@ function staticRule(uid: string, title: string, by: readonly ScopeColumn[], wher
     sql: `SELECT ${SCOPE_COLUMNS.join(', ')}, toFloat64(sum(events)) AS errors
 FROM (
   SELECT ${SCOPE_COLUMNS.map(column).join(', ')}, events, known
-  FROM error_counts_1m
-  WHERE $__timeFilter(minute) AND minute < toStartOfMinute($__toTime)
+  FROM (
+    SELECT region AS src_region, app_id AS src_app_id, code AS src_code, events, known
+    FROM error_counts_1m
+    WHERE $__timeFilter(minute) AND minute < toStartOfMinute($__toTime)
+  )
 )
 WHERE ${where}
 GROUP BY ${SCOPE_COLUMNS.join(', ')}`,
