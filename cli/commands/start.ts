@@ -10,7 +10,7 @@ import { loadConfigOrExit, type Config } from '../../lib/config.js';
 import { createKafka, ensureTopics } from '../../lib/kafka/client.js';
 import { stopOnSignals, type Stoppable } from '../../lib/lifecycle.js';
 import { createMetricsRegistry } from '../../lib/metrics.js';
-import { SPIKE_DEFAULTS } from '../../lib/spike-detector.js';
+import { BASELINE_AGO } from '../../lib/detector/parameters.js';
 import { ensureBroker, LOCAL_BROKER_STOP_TIMEOUT_MS } from '../../services/all-in-one/broker.js';
 import { createStartLogger } from '../../services/all-in-one/logging.js';
 import { startDemoTraffic, type DemoTraffic } from '../../services/all-in-one/demo-traffic.js';
@@ -28,7 +28,7 @@ import { parseDurationOption, parseRate, parseScenarioOption, parseSeed, randomS
 /** The token `start` creates on every run (the previous one is revoked: its secret was only printed). */
 export const START_TOKEN_NAME = 'errpulse-start';
 /** The spike detector's baseline plus one window, so spikes can be judged from the first minute. */
-const DEFAULT_BACKFILL_MS = (SPIKE_DEFAULTS.baselineMinutes + SPIKE_DEFAULTS.windowMinutes) * 60_000;
+const DEFAULT_BACKFILL_MS = BASELINE_AGO.to * 60_000;
 
 interface StartFlags {
   simulate: boolean;
