@@ -79,8 +79,13 @@ export const DETECTOR = {
   /** Minimum effect size: observed ≥ minRatio × expected and observed − expected ≥ minExcess. */
   minRatio: 1.5,
   minExcess: 5,
-  /** A child scope explains its parent when it holds this share of the parent's excess (Adtributor's EP). */
+  /**
+   * A scope is explained by its parts when at most explainParts of its significant children along one
+   * label hold explainShare of its excess (Adtributor's explanatory power, with a succinctness limit):
+   * two regions failing at once are two incidents, thirty apps failing a little are their region's.
+   */
   explainShare: 0.8,
+  explainParts: 2,
 } as const;
 
 /** The longest window: the baseline ends this long (plus the gap) before the evaluation. */

@@ -125,6 +125,19 @@ function descendant(s: string, p: string): string {
   return `(${refines.join(' AND ')} AND ${el(p, 3)} = ${el(s, 3)} AND (${[1, 2, 3, 4, 5].map((i) => el(s, i)).join(', ')}) != (${[1, 2, 3, 4, 5].map((i) => el(p, i)).join(', ')}))`;
 }
 
+/** `d` is `s` with label `axis` (1 region, 2 app, 4 category, 5 code) filled in, all else equal. */
+function childAlong(d: string, s: string, axis: number): string {
+  const el = (t: string, i: number) => `tupleElement(${t}, ${i})`;
+  const same = [1, 2, 3, 4, 5].filter((i) => i !== axis).map((i) => `${el(d, i)} = ${el(s, i)}`);
+  return `(${el(s, axis)} = '' AND ${el(d, axis)} != '' AND ${same.join(' AND ')})`;
+}
+
+/** Whether at most explainParts significant children of `s` along `axis` hold explainShare of its excess. */
+function explainedAlong(axis: number): string {
+  const children = `arrayFilter(d -> ${childAlong('d', 's', axis)}, significant)`;
+  return `arraySum(arraySlice(arrayReverseSort(arrayMap(d -> d.7[s.6], ${children})), 1, ${DETECTOR.explainParts})) >= ${DETECTOR.explainShare} * s.7[s.6]`;
+}
+
 /** `a` and `s` may hold the same events: same kind, and no label on which both name different values. */
 function overlaps(a: string, s: string): string {
   const el = (t: string, i: number) => `tupleElement(${t}, ${i})`;
@@ -182,7 +195,10 @@ FROM
   SELECT groupArray((s, is_leaf)) AS all, arrayMap(x -> x.1, arrayFilter(x -> x.2, all)) AS leaves
   FROM
   (
-    SELECT s, NOT arrayExists(d -> ${descendant('d', 's')} AND d.7[s.6] >= ${DETECTOR.explainShare} * s.7[s.6], significant) AS is_leaf
+    -- Explained by its parts: along one label it leaves open (region, app, category, code), at most
+    -- explainParts significant children hold explainShare of its excess (children along one label are
+    -- disjoint, so their excesses add up). Otherwise it is a leaf: the most specific succinct explanation.
+    SELECT s, NOT (${[1, 2, 4, 5].map((axis) => explainedAlong(axis)).join('\n      OR ')}) AS is_leaf
     FROM
     (
       SELECT groupArray(tuple(${TUPLE_FIELDS.join(', ')})) AS significant
