@@ -104,8 +104,8 @@ function trendConstants(minutes: number) {
   return { sumW, scale: sumW / sumW2 };
 }
 
-/** The time ranges read: the recent minutes and, per previous day, one range covering both seasonal spans. */
-function readRanges(end: string): string {
+/** The time ranges read: the recent minutes and, per previous day, one range covering both seasonal spans (also the benchmark's baseline). */
+export function readRanges(end: string): string {
   const ranges = [`(minute >= ${end} - INTERVAL ${BASELINE_AGO.to} MINUTE AND minute < ${end})`];
   for (let day = 1; day <= DETECTOR.seasonDays; day++) {
     const newest = day * MINUTES_PER_DAY + NOW_SPAN.from; // minutes ago
