@@ -3,8 +3,8 @@ import { CATALOG, tagCode } from '../../lib/catalog/index.js';
 import { migrate, schemaOptions } from '../../lib/clickhouse/migrate.js';
 import type { ApiErrorEventV1 } from '../../lib/contract/index.js';
 import { encodeRow, EVENT_COLUMNS, EVENTS_TABLE, SERVER_FILLED_COLUMNS, type EventRow } from '../../lib/clickhouse/error-events.js';
-import { createInsert } from '../../services/ingest/clickhouse-writer.js';
-import { toRow } from '../../services/ingest/steps/to-row.js';
+import { createInsert } from '../../services/ingest/sinks/clickhouse.js';
+import { toRow } from '../../services/ingest/transforms/to-row.js';
 import { openTestClickHouse, rows, type TestClickHouse } from '../support/clickhouse.js';
 
 let ch: TestClickHouse;
