@@ -70,7 +70,7 @@ export const EVENT_COLUMNS = {
   kafka_offset: column<number>('UInt64', number),
 } as const;
 
-/** Columns ClickHouse fills itself (their DEFAULT), after the sent ones. */
+/** Columns ClickHouse fills itself (their DEFAULT); inserts leave them out. */
 export const SERVER_FILLED_COLUMNS = {
   ingested_at: "DateTime64(3, 'UTC')",
 } as const;
