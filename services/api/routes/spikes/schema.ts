@@ -2,7 +2,7 @@ import { Type, type Static } from '@fastify/type-provider-typebox';
 import { KINDS, UNKNOWN_KIND } from '../../../../lib/catalog/index.js';
 import { DETECTOR_TESTS } from '../../../../lib/detector/parameters.js';
 import { LOCATION_LEVELS, SIGNAL_LEVELS } from '../../../../lib/detector/query.js';
-import { QUERY_ERROR_RESPONSES } from '../../errors.js';
+import { ERROR_RESPONSES } from '../../errors.js';
 import { instantParameter } from '../../query/common-schema.js';
 import { MAX_FILTER_VALUES, StringEnum, filterQuerySchema } from '../../query/filters.js';
 
@@ -87,5 +87,5 @@ export const spikesSchema = {
     'each incident once at the scope that explains it. The same detector (lib/detector) drives the alert rules; docs/alerts.md explains it.',
   tags: ['analytics'],
   querystring: SpikesQuery,
-  response: { 200: SpikesResponse, ...QUERY_ERROR_RESPONSES },
+  response: { 200: SpikesResponse, ...ERROR_RESPONSES },
 };

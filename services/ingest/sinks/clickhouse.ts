@@ -1,12 +1,12 @@
-// The ClickHouse side of ingest: how rows are encoded, one INSERT with its deduplication token, which
-// failures are worth retrying, and how rows ClickHouse refuses are isolated instead of blocking the
-// partition. Rows are sent as TabSeparated: measured against JSONEachRow in bench/ingest.ts, it is
-// cheaper to build here and to parse on the server (BENCHMARKS.md).
+// The ClickHouse sink: one INSERT of encoded rows under a deduplication token, which failures are worth
+// retrying, and how rows ClickHouse refuses are isolated instead of blocking the partition. Rows arrive
+// encoded by lib/clickhouse/error-events.ts as TabSeparated: measured against JSONEachRow in
+// bench/ingest.ts, it is cheaper to build and to parse on the server (BENCHMARKS.md).
 import { Readable } from 'node:stream';
-import type { ClickHouse } from '../../lib/clickhouse/client.js';
-import { EVENT_ROW_COLUMNS, type EventRow } from './steps/to-row.js';
-
-export const EVENTS_TABLE = 'error_events';
+import type { ClickHouse } from '../../../lib/clickhouse/client.js';
+import { EVENT_ROW_COLUMNS, EVENTS_TABLE } from '../../../lib/clickhouse/error-events.js';
+import { clickHouseErrorType, errorText } from '../../../lib/clickhouse/errors.js';
+import type { IngestMetrics } from '../metrics.js';
 
 /**
  * Settings every ingest INSERT depends on, stated on each request: the embedded engine keeps settings
@@ -23,53 +23,36 @@ export function insertSettings(token: string) {
   } as const;
 }
 
-const ESCAPABLE = /[\\\t\n\r\0\b\f]/;
-const ESCAPABLE_ALL = /[\\\t\n\r\0\b\f]/g;
-const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r', '\0': '\\0', '\b': '\\b', '\f': '\\f' };
-
-/** A free-text value escaped for TabSeparated. */
-function tsv(text: string): string {
-  return ESCAPABLE.test(text) ? text.replace(ESCAPABLE_ALL, (c) => ESCAPES[c]!) : text;
-}
-
-const nullable = (n: number | null) => (n === null ? '\\N' : String(n));
-
-/**
- * Epoch milliseconds as DateTime64(3) text: seconds with three decimals, which ClickHouse reads as a
- * Unix time. An order of magnitude cheaper than formatting a date, and exact (integer arithmetic).
- */
-function epochText(ms: number): string {
-  const millis = ms % 1000;
-  return `${(ms - millis) / 1000}.${millis < 10 ? '00' : millis < 100 ? '0' : ''}${millis}`;
-}
-
-/**
- * One TabSeparated line (with its newline), columns in EVENT_ROW_COLUMNS order. Only free text is
- * escaped: app_id, region and code are held to tab-free patterns by the contract schema, category and
- * family come from the catalog or the code, the topic name from Kafka's [A-Za-z0-9._-].
- */
-export function encodeRow(r: EventRow): string {
-  return (
-    `${tsv(r.event_id)}\t${epochText(r.event_time)}\t${r.app_id}\t${r.region}\t${r.code}\t${r.category}\t` +
-    `${r.family}\t${r.fault}\t${r.known}\t${r.schema_version}\t${nullable(r.http_status)}\t${tsv(r.method)}\t` +
-    `${tsv(r.route)}\t${tsv(r.api_version)}\t${tsv(r.request_id)}\t${tsv(r.uid)}\t${tsv(r.sdk)}\t${tsv(r.message)}\t` +
-    `${nullable(r.latency_ms)}\t${r.kafka_topic}\t${r.kafka_partition}\t${r.kafka_offset}\n`
-  );
-}
-
 /** One INSERT attempt of encoded rows (pieces of text to concatenate); throws what ClickHouse (or the network) threw. */
 export type InsertLines = (lines: readonly string[], token: string, signal?: AbortSignal) => Promise<void>;
 
+/** The one place ingest sends rows to ClickHouse: encoded lines into error_events, under `token`. */
+export async function insertEventLines(clickhouse: ClickHouse, lines: readonly string[], token: string, signal?: AbortSignal, table = EVENTS_TABLE): Promise<void> {
+  await clickhouse.client.insert({
+    table,
+    columns: EVENT_ROW_COLUMNS,
+    format: 'TabSeparated',
+    values: Readable.from([lines.join('')], { objectMode: false }),
+    clickhouse_settings: insertSettings(token),
+    ...(signal ? { abort_signal: signal } : {}),
+  });
+}
+
 export function createInsert(clickhouse: ClickHouse, table = EVENTS_TABLE): InsertLines {
+  return (lines, token, signal) => insertEventLines(clickhouse, lines, token, signal, table);
+}
+
+/** `insert` with its duration and failures measured (errpulse_ingest_insert_duration_seconds, _insert_failures_total). */
+export function measuredInsert(insert: InsertLines, metrics: Pick<IngestMetrics, 'insertDuration' | 'insertFailures'>): InsertLines {
   return async (lines, token, signal) => {
-    await clickhouse.client.insert({
-      table,
-      columns: [...EVENT_ROW_COLUMNS],
-      format: 'TabSeparated',
-      values: Readable.from([lines.join('')], { objectMode: false }),
-      clickhouse_settings: insertSettings(token),
-      ...(signal ? { abort_signal: signal } : {}),
-    });
+    const started = performance.now();
+    try {
+      await insert(lines, token, signal);
+      metrics.insertDuration.observe((performance.now() - started) / 1000);
+    } catch (err) {
+      metrics.insertFailures.inc({ retryable: String(classifyInsertError(err) === 'retryable') });
+      throw err;
+    }
   };
 }
 
@@ -92,22 +75,13 @@ const BAD_DATA_TYPES: ReadonlySet<string> = new Set([
   'VALUE_IS_OUT_OF_RANGE_OF_DATA_TYPE',
 ]);
 
-/**
- * ClickHouse errors carry their name in `type` (from the server's `Code: N. DB::Exception: … (TYPE)`).
- * Read structurally: the embedded engine's errors come from another copy of the client library.
- */
-function clickHouseErrorType(err: unknown): string | undefined {
-  const type = typeof err === 'object' && err !== null && 'type' in err ? (err as { type: unknown }).type : undefined;
-  return typeof type === 'string' ? type : undefined;
-}
-
 export function classifyInsertError(err: unknown): InsertFailure {
   const type = clickHouseErrorType(err);
   if (type === undefined) return 'retryable';
   return type.startsWith('CANNOT_PARSE') || BAD_DATA_TYPES.has(type) ? 'bad_data' : 'retryable';
 }
 
-/** What the isolation needs from a batch's rows (row-set.ts). */
+/** What the isolation needs from a batch's rows (batch/row-set.ts). */
 export interface InsertableRows {
   readonly count: number;
   /** All rows, as pieces of text to concatenate. */
@@ -177,12 +151,4 @@ export async function insertIsolatingBadRows(
 
   if (rows.count > 0) await insertRange(0, rows.count, token, !opts.alreadySplit || rows.count === 1);
   return result;
-}
-
-/** One line for logs, readiness and the dead-letter detail header, naming ClickHouse's error type. */
-export function errorText(err: unknown): string {
-  const message = (err instanceof Error ? err.message : String(err)).replace(/\s+/g, ' ').trim();
-  const type = clickHouseErrorType(err);
-  const text = type !== undefined && !message.includes(type) ? `${type}: ${message}` : message;
-  return text.slice(0, 500);
 }
