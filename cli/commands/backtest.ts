@@ -9,7 +9,7 @@ import { backtestJson, formatEpisodes, formatScore, formatTiming } from '../../s
 import { rulesFrom, selectRules } from '../../services/alerts/rules.js';
 import { readTruthFile, scoreBacktest } from '../../services/alerts/score.js';
 import { parseRuleList } from './alerts.js';
-import { parseTime } from './simulate.js';
+import { parseTime } from '../simulator-options.js';
 
 interface BacktestFlags {
   from: number;

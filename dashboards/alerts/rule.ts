@@ -25,6 +25,11 @@ export interface AlertRule {
    * ($__timeFilter, $__toTime, …); the window ends at the last complete minute before $__toTime.
    */
   sql: string;
+  /**
+   * For rules on the shared detector: the condition on its reported scopes (region, app_id, kind,
+   * category, code) that `sql` applies, so an evaluator can run the detector once for all such rules.
+   */
+  detectorWhere?: string;
   /** The labels the query's rows carry (its string columns), in column order. */
   instanceLabels: readonly string[];
   /** Look-back of the query, in seconds (what $__timeFilter covers). */

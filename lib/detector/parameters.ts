@@ -59,13 +59,33 @@ export const DETECTOR = {
   rhythmMax: 2,
   /** Pseudo-events added to the trailing baseline: a silent scope expects 0.5 events an hour, not zero. */
   baselinePseudoEvents: 0.5,
-  /** Over-dispersion is estimated from the baseline's minutes only when it held this many events. */
-  dispersionMinEvents: 30,
+  /**
+   * Real error rates wander: a scope's count in a window has variance λ + c²λ² (negative-binomial-like),
+   * not λ. c² is estimated from the baseline's minutes when they held at least dispersionMinEvents events,
+   * and never taken below noiseFloor (a 20% wander), so a busy scope needs a large relative rise while a
+   * sparse one is judged almost purely by Poisson. The estimate uses the baseline's 10-minute blocks:
+   * over-dispersion that matters is the kind that lasts a window, not a one-minute blip.
+   */
+  dispersionMinEvents: 100,
+  noiseFloor: 0.04,
+  /** The baseline's blocks for that estimate. */
+  blockMinutes: 10,
+  /**
+   * A longer test fires only while the fast window is itself unusual at this loose level (p < 0.001):
+   * once an incident has ended, its events linger in a 30-minute sum, and a single stray event in the
+   * last two minutes of a quiet scope must not keep (or start) an alert.
+   */
+  stillGoingAlpha: 0.001,
   /** Minimum effect size: observed ≥ minRatio × expected and observed − expected ≥ minExcess. */
   minRatio: 1.5,
   minExcess: 5,
-  /** A child scope explains its parent when it holds this share of the parent's excess (Adtributor's EP). */
+  /**
+   * A scope is explained by its parts when at most explainParts of its significant children along one
+   * label hold explainShare of its excess (Adtributor's explanatory power, with a succinctness limit):
+   * two regions failing at once are two incidents, thirty apps failing a little are their region's.
+   */
   explainShare: 0.8,
+  explainParts: 2,
 } as const;
 
 /** The longest window: the baseline ends this long (plus the gap) before the evaluation. */

@@ -42,8 +42,8 @@ const LOCATION_KEYS: Record<LocationLevel, readonly string[]> = {
 
 const SIGNAL_KEYS: Record<SignalLevel, readonly string[]> = {
   kind: ['kind'],
-  category: ['kind', 'category'],
-  code: ['kind', 'category', 'code'],
+  category: ['kind', 'cat'],
+  code: ['kind', 'cat', 'the_code'],
 };
 
 /** The labels of a scope, in the order the query returns them. */
@@ -64,7 +64,9 @@ export interface DetectorRow {
   expected: number[];
   /** Surprise (−log10 p) per test. */
   surprise: number[];
-  dispersion: number;
+  /** Per test: the variance of its count over the Poisson variance (1 + c²λ). */
+  dispersion: number[];
+  /** The daily-rhythm factor applied to the trailing level (1 without history). */
   rhythm: number;
   /** Observed and expected events of the best test. */
   events: number;
@@ -92,8 +94,6 @@ const KIND_OF_CODE = "dictGet('error_catalog_dict', 'kind', tuple(code))";
 const CATEGORY_OF_CODE = "dictGetOrDefault('error_catalog_dict', 'category', tuple(code), stored_category)";
 
 const NOW_SPAN = { from: 1 - DETECTOR.seasonHalfSpanMinutes, to: DETECTOR.seasonHalfSpanMinutes };
-const SLOT_SEASON_NOW = 100_000;
-const SLOT_SEASON_BASE = 200_000;
 
 /** The trend test's weights: minute m ago (1…L) weighs (L + 1 − m) / L. */
 function trendConstants(minutes: number) {
@@ -104,8 +104,8 @@ function trendConstants(minutes: number) {
   return { sumW, scale: sumW / sumW2 };
 }
 
-/** The time ranges read: the recent minutes and, per previous day, one range covering both seasonal spans. */
-function readRanges(end: string): string {
+/** The time ranges read: the recent minutes and, per previous day, one range covering both seasonal spans (also the benchmark's baseline). */
+export function readRanges(end: string): string {
   const ranges = [`(minute >= ${end} - INTERVAL ${BASELINE_AGO.to} MINUTE AND minute < ${end})`];
   for (let day = 1; day <= DETECTOR.seasonDays; day++) {
     const newest = day * MINUTES_PER_DAY + NOW_SPAN.from; // minutes ago
@@ -115,12 +115,38 @@ function readRanges(end: string): string {
   return ranges.join('\n      OR ');
 }
 
-/** `s` is a descendant of (strictly more specific than, or inside) `p`; both tuples start with the five labels. */
+/**
+ * `s` is a descendant of (strictly more specific than, or inside) `p`. The tuples hold the five labels,
+ * the best test's index, the excess per test and the score, in that order.
+ */
 function descendant(s: string, p: string): string {
   const el = (t: string, i: number) => `tupleElement(${t}, ${i})`;
   const refines = [1, 2, 4, 5].map((i) => `(${el(p, i)} = '' OR ${el(p, i)} = ${el(s, i)})`);
   return `(${refines.join(' AND ')} AND ${el(p, 3)} = ${el(s, 3)} AND (${[1, 2, 3, 4, 5].map((i) => el(s, i)).join(', ')}) != (${[1, 2, 3, 4, 5].map((i) => el(p, i)).join(', ')}))`;
 }
+
+/** `d` is `s` with label `axis` (1 region, 2 app, 4 category, 5 code) filled in, all else equal. */
+function childAlong(d: string, s: string, axis: number): string {
+  const el = (t: string, i: number) => `tupleElement(${t}, ${i})`;
+  const same = [1, 2, 3, 4, 5].filter((i) => i !== axis).map((i) => `${el(d, i)} = ${el(s, i)}`);
+  return `(${el(s, axis)} = '' AND ${el(d, axis)} != '' AND ${same.join(' AND ')})`;
+}
+
+/** Whether at most explainParts significant children of `s` along `axis` hold explainShare of its excess. */
+function explainedAlong(axis: number): string {
+  const children = `arrayFilter(d -> ${childAlong('d', 's', axis)}, significant)`;
+  return `arraySum(arraySlice(arrayReverseSort(arrayMap(d -> d.7[s.6], ${children})), 1, ${DETECTOR.explainParts})) >= ${DETECTOR.explainShare} * s.7[s.6]`;
+}
+
+/** `a` and `s` may hold the same events: same kind, and no label on which both name different values. */
+function overlaps(a: string, s: string): string {
+  const el = (t: string, i: number) => `tupleElement(${t}, ${i})`;
+  const compatible = [1, 2, 4, 5].map((i) => `(${el(a, i)} = '' OR ${el(s, i)} = '' OR ${el(a, i)} = ${el(s, i)})`);
+  return `(${el(a, 3)} = ${el(s, 3)} AND ${compatible.join(' AND ')})`;
+}
+
+/** What the detector carries per significant scope; descendant() and overlaps() rely on the first eight. */
+const TUPLE_FIELDS = ['region', 'app_id', 'kind', 'category', 'code', 'best', 'excess', 'score', 'test', 'observed', 'expected', 'surprise', 'dispersion', 'rhythm'];
 
 /** The detector's SQL. `endSql` and `filterSql` come from code (a query parameter or a macro), never from request text. */
 export function detectorSql(o: DetectorSqlOptions): string {
@@ -128,85 +154,108 @@ export function detectorSql(o: DetectorSqlOptions): string {
   if (!SIGNAL_LEVELS.includes(signal)) throw new Error(`signal level must be one of ${SIGNAL_LEVELS.join(', ')}`);
   const end = 'window_end';
   const signalLevels = SIGNAL_LEVELS.slice(0, SIGNAL_LEVELS.indexOf(signal) + 1);
-  const sets = LOCATION_LEVELS.flatMap((loc) => signalLevels.map((sig) => `(${['slot', ...LOCATION_KEYS[loc], ...SIGNAL_KEYS[sig]].join(', ')})`));
+  const sets = LOCATION_LEVELS.flatMap((loc) => signalLevels.map((sig) => `(${['block', ...LOCATION_KEYS[loc], ...SIGNAL_KEYS[sig]].join(', ')})`));
   const seasonDays = `least(${DETECTOR.seasonDays}, intDiv(dateDiff('minute', history_start, ${end}) - ${BASELINE_AGO.to}, ${MINUTES_PER_DAY}))`;
   const trend = DETECTOR_TESTS.find((t) => t.name === 'trend')!;
   const { sumW, scale } = trendConstants(trend.minutes);
-  const windowSum = (minutes: number) => `sumIf(n, slot <= ${minutes})`;
-  const observed = DETECTOR_TESTS.map((t) => (t.name === 'trend' ? `${num(scale)} * sumIf(n * (${trend.minutes + 1} - slot) / ${trend.minutes}, slot <= ${trend.minutes})` : windowSum(t.minutes)));
-  const expected = DETECTOR_TESTS.map((t) => (t.name === 'trend' ? `${num(scale * sumW)} * rate` : `${t.minutes} * rate`));
-  // Excess in events per test, for explanatory power: the trend test's is that of its whole window.
-  const excess = DETECTOR_TESTS.map((t) => `${windowSum(t.minutes)} - ${t.minutes} * rate`);
+  const fast = DETECTOR_TESTS.findIndex((t) => t.name === 'fast') + 1;
   const thresholds = DETECTOR_TESTS.map((t) => num(surpriseThreshold(t)));
   const baseMinutes = DETECTOR.baselineMinutes;
   const spanMinutes = NOW_SPAN.to - NOW_SPAN.from + 1;
+  const blocks = baseMinutes / DETECTOR.blockMinutes;
+  const isBaseline = `ago BETWEEN ${BASELINE_AGO.from} AND ${BASELINE_AGO.to}`;
+  const onDay = `days_ago BETWEEN 1 AND ${seasonDays}`;
+  // Every sum but the baseline's is linear, so it is taken once per rollup row; only the baseline keeps
+  // its 10-minute blocks apart, for the variance of the rate.
+  const sums: [string, string][] = [
+    ...DETECTOR_TESTS.map((t) => [`in_${t.name}`, `sumIf(events, ago <= ${t.minutes})`] as [string, string]),
+    ['trend_weighted', `sumIf(events * (${trend.minutes + 1} - ago) / ${trend.minutes}, ago <= ${trend.minutes})`],
+    ['baseline', `sumIf(events, ${isBaseline})`],
+    ['season_now', `sumIf(events, ${onDay} AND tod_offset BETWEEN ${NOW_SPAN.from} AND ${NOW_SPAN.to})`],
+    ['season_base', `sumIf(events, ${onDay} AND tod_offset BETWEEN ${BASELINE_AGO.from} AND ${BASELINE_AGO.to})`],
+  ];
+  const total = (name: string) => `sum(${name})`;
+  const observed = DETECTOR_TESTS.map((t) => (t.name === 'trend' ? `${num(scale)} * ${total('trend_weighted')}` : total(`in_${t.name}`)));
+  const expected = DETECTOR_TESTS.map((t) => (t.name === 'trend' ? `${num(scale * sumW)} * rate` : `${t.minutes} * rate`));
+  // Excess in events per test, for explanatory power: the trend test's is that of its whole window.
+  const excess = DETECTOR_TESTS.map((t) => `${total(`in_${t.name}`)} - ${t.minutes} * rate`);
 
   return `
 WITH
   toStartOfMinute(${o.endSql}) AS window_end,
   (SELECT min(minute) FROM error_counts_1m WHERE minute >= toStartOfMinute(${o.endSql}) - INTERVAL ${DETECTOR.seasonDays + 1} DAY) AS history_start
-SELECT region, app_id, kind, category, code, score, test, observed[best] AS events, expected[best] AS expected_events,
-  observed, expected, surprise, dispersion, rhythm, reported
+SELECT ${TUPLE_FIELDS.map((f, i) => `tupleElement(s, ${i + 1}) AS ${f}`).join(', ')},
+  observed[best] AS events, expected[best] AS expected_events,
+  is_leaf AND NOT arrayExists(a -> ${descendant('s', 'a')}
+    OR (${overlaps('a', 's')} AND NOT ${descendant('a', 's')} AND (a.8 > s.8 OR (a.8 = s.8 AND toString(a) < toString(s)))), leaves) AS reported
 FROM
 (
-  SELECT *, is_leaf AND NOT arrayExists(a -> ${descendant('s', 'a')}, leaves) AS reported
+  -- A leaf inside another leaf is part of that incident; of two overlapping leaves (an app across regions
+  -- and the region it fails in), the one with the stronger evidence speaks for both.
+  SELECT groupArray((s, is_leaf)) AS all, arrayMap(x -> x.1, arrayFilter(x -> x.2, all)) AS leaves
   FROM
   (
-    SELECT *, groupArrayIf(s, is_leaf) OVER () AS leaves
+    -- Explained by its parts: along one label it leaves open (region, app, category, code), at most
+    -- explainParts significant children hold explainShare of its excess (children along one label are
+    -- disjoint, so their excesses add up). Otherwise it is a leaf: the most specific succinct explanation.
+    SELECT s, NOT (${[1, 2, 4, 5].map((axis) => explainedAlong(axis)).join('\n      OR ')}) AS is_leaf
     FROM
     (
-      SELECT *, NOT arrayExists(d -> ${descendant('d', 's')} AND d.7[s.6] >= ${DETECTOR.explainShare} * s.7[s.6], significant) AS is_leaf
+      SELECT groupArray(tuple(${TUPLE_FIELDS.join(', ')})) AS significant
       FROM
       (
-        SELECT *, tuple(region, app_id, kind, category, code, best, excess) AS s, groupArray(s) OVER () AS significant
-        FROM
-        (
           SELECT
             region, app_id, kind, category, code,
-            (sumIf(n, slot BETWEEN ${BASELINE_AGO.from} AND ${BASELINE_AGO.to}) + ${DETECTOR.baselinePseudoEvents}) / ${baseMinutes} AS trailing_rate,
+            (${total('baseline')} + ${DETECTOR.baselinePseudoEvents}) / ${baseMinutes} AS trailing_rate,
             greatest(${DETECTOR.rhythmMin}, least(${DETECTOR.rhythmMax},
-              ((sumIf(n, slot = ${SLOT_SEASON_NOW}) + ${DETECTOR.seasonPseudoEvents}) / ${spanMinutes})
-              / ((sumIf(n, slot = ${SLOT_SEASON_BASE}) + ${DETECTOR.seasonPseudoEvents}) / ${baseMinutes}))) AS rhythm,
+              ((${total('season_now')} + ${DETECTOR.seasonPseudoEvents}) / ${spanMinutes})
+              / ((${total('season_base')} + ${DETECTOR.seasonPseudoEvents}) / ${baseMinutes}))) AS rhythm,
             trailing_rate * rhythm AS rate,
-            sumIf(n, slot BETWEEN ${BASELINE_AGO.from} AND ${BASELINE_AGO.to}) / ${baseMinutes} AS base_mean,
-            if(base_mean * ${baseMinutes} >= ${DETECTOR.dispersionMinEvents},
-              greatest(1, (sumIf(n * n, slot BETWEEN ${BASELINE_AGO.from} AND ${BASELINE_AGO.to}) / ${baseMinutes} - base_mean * base_mean) / base_mean),
-              1) AS dispersion,
+            -- Squared coefficient of variation of the rate beyond Poisson, from the baseline's 10-minute
+            -- blocks (a block without events adds nothing to either sum: it counts as the zero it is).
+            ${total('baseline')} / ${blocks} AS block_mean,
+            if(${total('baseline')} >= ${DETECTOR.dispersionMinEvents},
+              greatest(${DETECTOR.noiseFloor}, (sum(baseline * baseline) / ${blocks} - block_mean * block_mean - block_mean) / (block_mean * block_mean)),
+              ${DETECTOR.noiseFloor}) AS wander,
             [${observed.join(', ')}] AS observed,
             [${expected.join(', ')}] AS expected,
             [${excess.join(', ')}] AS excess,
-            -- Signed-root Poisson deviance scaled by the dispersion; the upper tail by erfc, kept finite.
-            arrayMap((k, lam) -> if(k > lam, sqrt(2 * (k * log(k / lam) - k + lam) / dispersion), 0), observed, expected) AS z,
+            -- Signed-root Poisson deviance, scaled down by the over-dispersion 1 + c²λ of each window; the
+            -- upper tail by erfc, kept finite.
+            arrayMap(lam -> 1 + wander * lam, expected) AS dispersion,
+            arrayMap((k, lam, phi) -> if(k > lam, sqrt(2 * (k * log(k / lam) - k + lam) / phi), 0), observed, expected, dispersion) AS z,
             arrayMap(x -> -log10(greatest(0.5 * erfc(least(x, 37) / sqrt(2)), 1e-300)), z) AS surprise,
-            arrayMap((k, lam, sup, threshold) -> if(k >= ${DETECTOR.minRatio} * lam AND k - lam >= ${DETECTOR.minExcess}, sup / threshold, 0),
+            -- Still going on: the fast window is unusual too (loosely), so an incident that has ended
+            -- stops firing instead of lingering in a 30-minute sum.
+            surprise[${fast}] >= ${num(-Math.log10(DETECTOR.stillGoingAlpha))} AS still_going,
+            arrayMap((k, lam, sup, threshold) ->
+              if(still_going AND k >= ${DETECTOR.minRatio} * lam AND k - lam >= ${DETECTOR.minExcess}, sup / threshold, 0),
               observed, expected, surprise, [${thresholds.join(', ')}]) AS scores,
             arrayMax(scores) AS score,
             arrayFirstIndex(x -> x = score, scores) AS best,
             [${DETECTOR_TESTS.map((t) => `'${t.name}'`).join(', ')}][best] AS test
           FROM
           (
-            SELECT region, app_id, kind, category, code, slot, sum(n) AS n
+            SELECT region, app_id, kind,
+              ${signalLevels.includes('category') ? 'cat' : "''"} AS category, ${signalLevels.includes('code') ? 'the_code' : "''"} AS code, block,
+              ${sums.map(([name]) => `sum(${name}) AS ${name}`).join(', ')}
             FROM
             (
-              SELECT region, app_id, code, stored_category, slot, sum(events) AS n,
-                ${KIND_OF_CODE} AS kind, ${CATEGORY_OF_CODE} AS category
+              SELECT region, app_id, code AS the_code, block,
+                ${KIND_OF_CODE} AS kind, ${CATEGORY_OF_CODE} AS cat,
+                ${sums.map(([name, sql]) => `${sql} AS ${name}`).join(',\n                ')}
               FROM
               (
                 SELECT region, app_id, code, category AS stored_category, events,
                   dateDiff('minute', minute, ${end}) AS ago,
                   intDiv(ago + ${MINUTES_PER_DAY / 2}, ${MINUTES_PER_DAY}) AS days_ago,
                   ago - ${MINUTES_PER_DAY} * days_ago AS tod_offset,
-                  multiIf(
-                    ago BETWEEN 1 AND ${BASELINE_AGO.to}, ago,
-                    days_ago BETWEEN 1 AND ${seasonDays} AND tod_offset BETWEEN ${NOW_SPAN.from} AND ${NOW_SPAN.to}, ${SLOT_SEASON_NOW},
-                    days_ago BETWEEN 1 AND ${seasonDays} AND tod_offset BETWEEN ${BASELINE_AGO.from} AND ${BASELINE_AGO.to}, ${SLOT_SEASON_BASE},
-                    0) AS slot
+                  if(${isBaseline}, 1 + intDiv(ago - ${BASELINE_AGO.from}, ${DETECTOR.blockMinutes}), 0) AS block
                 FROM error_counts_1m
                 WHERE (${readRanges(end)})
                   AND ${o.filterSql ?? '1'}
               )
-              WHERE slot > 0
-              GROUP BY region, app_id, code, stored_category, slot
+              GROUP BY region, app_id, code, stored_category, block
             )
             GROUP BY GROUPING SETS (${sets.join(', ')})
           )
@@ -214,11 +263,13 @@ FROM
         )
         WHERE score >= 1
       )
-    )
+      ARRAY JOIN significant AS s
   )
 )
+ARRAY JOIN all.1 AS s, all.2 AS is_leaf
 ORDER BY reported DESC, score DESC`;
 }
 
-/** Unused-window guard: the longest test must fit before the gap, or the baseline would overlap it. */
+/** The longest test must fit before the gap, or the baseline would overlap it. */
 if (LONGEST_WINDOW_MINUTES >= BASELINE_AGO.from) throw new Error('detector: the baseline overlaps the longest window');
+if (DETECTOR.baselineMinutes % DETECTOR.blockMinutes !== 0) throw new Error('detector: the baseline must be whole blocks');

@@ -5,11 +5,14 @@ import { KIND } from '../kinds.js';
 import { RULE_GROUPS, type AlertRule } from '../rule.js';
 import { SCOPE_WORDS, codeQuote, kindQuote, score } from '../text.js';
 
+const WHERE = `kind = '${KIND.auth}' AND app_id != ''`;
+
 export const authFailures: AlertRule = {
   uid: 'errpulse-auth-failure-surge',
   title: 'Auth failures surging for an app',
   group: RULE_GROUPS.customers,
-  sql: reportedScopesSql(`kind = '${KIND.auth}' AND app_id != ''`),
+  sql: reportedScopesSql(WHERE),
+  detectorWhere: WHERE,
   instanceLabels: DETECTOR_RULE_LABELS,
   lookbackSeconds: DETECTOR_LOOKBACK_SECONDS,
   above: 1,

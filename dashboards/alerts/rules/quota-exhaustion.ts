@@ -6,11 +6,14 @@ import { KIND } from '../kinds.js';
 import { RULE_GROUPS, type AlertRule } from '../rule.js';
 import { SCOPE_WORDS, codeQuote, kindQuote, score } from '../text.js';
 
+const WHERE = `kind = '${KIND.limit}' AND app_id != ''`;
+
 export const quotaExhaustion: AlertRule = {
   uid: 'errpulse-quota-exhaustion',
   title: 'App stuck at a plan limit',
   group: RULE_GROUPS.customers,
-  sql: reportedScopesSql(`kind = '${KIND.limit}' AND app_id != ''`),
+  sql: reportedScopesSql(WHERE),
+  detectorWhere: WHERE,
   instanceLabels: DETECTOR_RULE_LABELS,
   lookbackSeconds: DETECTOR_LOOKBACK_SECONDS,
   above: 1,

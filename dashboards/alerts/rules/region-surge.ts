@@ -7,11 +7,14 @@ import { KIND } from '../kinds.js';
 import { RULE_GROUPS, type AlertRule } from '../rule.js';
 import { SCOPE_WORDS, score } from '../text.js';
 
+const WHERE = `app_id = '' AND kind NOT IN ('${KIND.server}', '${KIND.unknown}')`;
+
 export const regionSurge: AlertRule = {
   uid: 'errpulse-region-surge',
   title: 'Errors surging across a region or the platform',
   group: RULE_GROUPS.incidents,
-  sql: reportedScopesSql(`app_id = '' AND kind NOT IN ('${KIND.server}', '${KIND.unknown}')`),
+  sql: reportedScopesSql(WHERE),
+  detectorWhere: WHERE,
   instanceLabels: DETECTOR_RULE_LABELS,
   lookbackSeconds: DETECTOR_LOOKBACK_SECONDS,
   above: 1,

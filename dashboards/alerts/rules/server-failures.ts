@@ -8,11 +8,14 @@ import { KIND } from '../kinds.js';
 import { RULE_GROUPS, type AlertRule } from '../rule.js';
 import { SCOPE_WORDS, codeQuote, kindQuote, score } from '../text.js';
 
+const WHERE = `kind = '${KIND.server}'`;
+
 export const serverFailures: AlertRule = {
   uid: 'errpulse-server-failures',
   title: 'Server failures above their usual level',
   group: RULE_GROUPS.incidents,
-  sql: reportedScopesSql(`kind = '${KIND.server}'`),
+  sql: reportedScopesSql(WHERE),
+  detectorWhere: WHERE,
   instanceLabels: DETECTOR_RULE_LABELS,
   lookbackSeconds: DETECTOR_LOOKBACK_SECONDS,
   above: 1,
