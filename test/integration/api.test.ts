@@ -156,7 +156,7 @@ describe('GET /v1/rates', () => {
   it('refuses a kind outside the vocabulary, naming the valid ones', async () => {
     const res = await get(api, `/v1/rates?${rangeQuery}&kind=quota`, api.token);
     expect(res.status).toBe(400);
-    expect(res.body.error.message).toMatch(/kind.*limit/);
+    expect(res.body.error?.message).toMatch(/kind.*limit/);
   });
 
   it('widens a range to whole buckets', async () => {
