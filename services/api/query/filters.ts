@@ -4,6 +4,7 @@
 import { parse } from 'node:querystring';
 import { Type, type Static, type TSchema } from '@fastify/type-provider-typebox';
 import { CATEGORIES, KINDS, UNKNOWN_CATEGORY, UNKNOWN_CATEGORY_SLUG, UNKNOWN_KIND } from '../../../lib/catalog/index.js';
+import { categorySql, kindSql } from '../../../lib/catalog/sql.js';
 import { API_ERROR_EVENT_V1_SCHEMA } from '../../../lib/contract/index.js';
 import type { Principal } from '../auth/token-store.js';
 import { ApiError } from '../errors.js';
@@ -134,13 +135,9 @@ export interface SqlConditions {
 
 /**
  * The catalog axes where a table stores only the code (and its ingest-time category): looked up in the
- * catalog dictionary per row, so every table answers with the current catalog. A code the catalog lacks
- * keeps its stored category (the longest-prefix guess) and is kind 'unknown'.
+ * catalog dictionary per row, so every table answers with the current catalog.
  */
-export const CATALOG_LOOKUP = {
-  category: "dictGetOrDefault('error_catalog_dict', 'category', tuple(code), category)",
-  kind: "dictGet('error_catalog_dict', 'kind', tuple(code))",
-} as const;
+export const CATALOG_LOOKUP = { category: categorySql(), kind: kindSql() } as const;
 
 /** Where a table keeps the catalog axes: looked up by code (the default, any table), or stored columns. */
 export type AxisColumns = Readonly<{ category: string; kind: string }>;
