@@ -144,13 +144,13 @@ async function main(): Promise<void> {
       const beforeRounds: Stats[] = [];
       const apiRounds: Stats[] = [];
       for (let round = 0; round < rounds; round++) {
-        tell({ type: 'bare', name: scenario.path, connections, durationMs: durationS * 1000 });
-        const bareRun = await receive('bare');
-        bareRounds.push(statsOf(bareRun.latenciesMs, bareRun.durationMs));
-        if (scenario.before) {
-          tell({ type: 'bare', name: scenario.path, connections, durationMs: durationS * 1000, table: scenario.before });
-          const beforeRun = await receive('bare');
-          beforeRounds.push(statsOf(beforeRun.latenciesMs, beforeRun.durationMs));
+        // Before and after swap places every round, so neither always runs right after the API's load.
+        const order = scenario.before && round % 2 === 1 ? (['before', 'after'] as const) : (['after', 'before'] as const);
+        for (const which of order) {
+          if (which === 'before' && !scenario.before) continue;
+          tell({ type: 'bare', name: scenario.path, connections, durationMs: durationS * 1000, ...(which === 'before' ? { table: scenario.before } : {}) });
+          const run = await receive('bare');
+          (which === 'before' ? beforeRounds : bareRounds).push(statsOf(run.latenciesMs, run.durationMs));
         }
         const load = await autocannon({ url: base + scenario.path, connections, duration: durationS, headers });
         if (load.non2xx > 0 || load.errors > 0) throw new Error(`${scenario.path}: ${load.non2xx} non-2xx answers and ${load.errors} errors under load`);
