@@ -2,7 +2,7 @@
 // (api-seed.ts), on an embedded (or the stack's) ClickHouse filled through the ingest row path. Also
 // the token scope: a token for app-a sees app-a only, on every endpoint.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { codesOfKind, findEntry, kindOf, tagCode } from '../../lib/catalog/index.js';
+import { KINDS, codesOfKind, findEntry, kindOf, tagCode } from '../../lib/catalog/index.js';
 import { SPIKE_DEFAULTS, SPIKE_SCORE_THRESHOLD } from '../../lib/spike-detector.js';
 import { RANGE, SEEDED_EVENTS, SPIKE, T0, get, iso, openApiFixture, type ApiFixture, type SeededEvent } from './api-seed.js';
 
@@ -399,6 +399,14 @@ describe('GET /v1/events', () => {
     expect(seen.map((e) => `${e.eventId}@${e.kafka.partition}:${e.kafka.offset}`)).toEqual(expected.map((e) => `${e.eventId}@${e.partition}:${e.offset}`));
   });
 
+  it('filters events by kind through the catalog', async () => {
+    const expected = SEEDED_EVENTS.filter((e) => kindOfEvent(e) === 'limit' && e.app === 'app-a' && within(e, RANGE.from, RANGE.to)).sort(byNewest);
+    const res = await get(api, `/v1/events?app=app-a&kind=limit&${rangeQuery}&limit=1000`, api.token);
+    expect(res.status).toBe(200);
+    expect((res.body.events as Array<{ eventId: string; code: string }>).map((e) => `${e.eventId}/${e.code}`)).toEqual(expected.map((e) => `${e.eventId}/${e.code}`));
+    expect(expected.length).toBeGreaterThan(0);
+  });
+
   it('returns every stored field of an event', async () => {
     const newest = SEEDED_EVENTS.filter((e) => e.code === 'ERR_BRAND_NEW_THING' && within(e, RANGE.from, RANGE.to)).sort(byNewest)[0]!;
     const res = await get(api, `/v1/events?code=ERR_BRAND_NEW_THING&${rangeQuery}&limit=1`, api.token);
@@ -474,6 +482,16 @@ describe('a token scoped to app-a', () => {
   it('sees the whole catalog, which is no app’s data', async () => {
     const res = await get(api, '/v1/catalog', api.scopedToken);
     expect((res.body.entries as unknown[]).length).toBe(116);
+  });
+
+  it('filters the catalog by kind and names every kind with its meaning', async () => {
+    const res = await get(api, '/v1/catalog?kind=limit&kind=auth&category=subscription', api.token);
+    expect(res.status).toBe(200);
+    expect((res.body.entries as Array<{ code: string; kind: string }>).map((e) => [e.code, e.kind])).toEqual(
+      codesOfKind('limit').filter((c) => findEntry(c)!.category === 'Subscription').map((c) => [c, 'limit']),
+    );
+    const kinds = res.body.kinds as Array<{ name: string; codes: number; meaning: string }>;
+    expect(kinds.map((k) => [k.name, k.codes])).toEqual(KINDS.map((k) => [k, codesOfKind(k).length]));
   });
 });
 
