@@ -5,8 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CATALOG, findEntry, tagCode } from '../../lib/catalog/index.js';
 import { migrate, schemaOptions } from '../../lib/clickhouse/migrate.js';
 import type { ApiErrorEventV1 } from '../../lib/contract/index.js';
-import { createInsert, encodeRow } from '../../services/ingest/clickhouse-writer.js';
-import { toRow, type EventRow } from '../../services/ingest/steps/to-row.js';
+import { encodeRow, type EventRow } from '../../lib/clickhouse/error-events.js';
+import { createInsert } from '../../services/ingest/sinks/clickhouse.js';
+import { toRow } from '../../services/ingest/transforms/to-row.js';
 import { openTestClickHouse, rows, type TestClickHouse } from '../support/clickhouse.js';
 
 let ch: TestClickHouse;
