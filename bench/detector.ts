@@ -22,9 +22,9 @@ const ROUNDS = Number(flags.rounds);
 const DAYS = 8;
 const MINUTES = DAYS * 1440;
 
-// One row per (minute, app, region, code) cell: ~1,000 cells a minute, each carrying its share of the
+// One row per (minute, app, region, code) cell: 300 cells a minute, each carrying its share of the
 // events; the rhythm swings the busiest hour to three times the quietest.
-const CELLS_PER_MINUTE = 1000;
+const CELLS_PER_MINUTE = 300;
 const SEED_SQL = `
 INSERT INTO error_counts_1m (minute, app_id, region, code, category, family, fault, known, events)
 WITH
