@@ -258,7 +258,7 @@ describe('the detector on seeded simulations of the hard cases', () => {
     }
     expect(firstMatch, `${truth.id} found by +${checks[checks.length - 1]} min`).toBeDefined();
     expect(firstMatch!, `${truth.id} latency`).toBeLessThanOrEqual(truth.kind === 'slow-ramp' ? 25 : 3);
-  });
+  }, 300_000);
 
   it('pages the unknown code once, not once per app', async () => {
     const truth = truths.find((t) => t.kind === 'unknown-code')!;
@@ -277,5 +277,5 @@ describe('the detector on seeded simulations of the hard cases', () => {
     const noisy: string[] = [];
     for (const t of quiet) for (const p of await pages(t)) noisy.push(`${new Date(t).toISOString()} ${p.rule} ${JSON.stringify(p)}`);
     expect(noisy).toEqual([]);
-  });
+  }, 900_000);
 });
