@@ -42,7 +42,7 @@ SELECT
   dictGet('error_catalog_dict', 'family', tuple(c)),
   dictGet('error_catalog_dict', 'fault', tuple(c)),
   true,
-  greatest(1, toUInt64(rhythm * {perCell:Float64} * (0.5 + (cityHash64(number, 4) % 1000) / 1000)))
+  greatest(1, toUInt64(round(rhythm * {perCell:Float64} * (0.5 + (cityHash64(number, 4) % 1000) / 1000))))
 FROM numbers({cells:UInt64})`;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
