@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { formatCatalogTable } from '../../cli/commands/catalog.js';
-import { filterCatalog, resolveCategories, UnknownCategoryError } from '../../lib/catalog/filter.js';
+import { filterCatalog, resolveCategories, resolveKinds, UnknownCategoryError, UnknownKindError } from '../../lib/catalog/filter.js';
 import { CATALOG_PATH, buildCatalog, expectedCatalogJson, reviewedKindsOf } from '../../lib/catalog/generate-catalog.js';
 import {
   CATALOG,
@@ -289,6 +289,17 @@ describe('errpulse catalog', () => {
     ]);
   });
 
+  it('filters by kind, any case, combined with category and code', () => {
+    expect(filterCatalog(CATALOG, { kinds: ['limit'] }).map((e) => e.code)).toEqual(codesOfKind('limit'));
+    expect(filterCatalog(CATALOG, { kinds: ['Server-Failure'], categories: ['General'] }).map((e) => e.code)).toEqual([
+      'ERR_MISSION_FAILED', 'ERR_OPERATION_FAILED', 'ERR_EXCEPTION', 'ERR_BAD_ERROR_RESPONSE',
+    ]);
+    expect(filterCatalog(CATALOG, { kinds: ['conflict'], codes: ['ERR_CALL_*'] })).toHaveLength(10);
+    expect(filterCatalog(CATALOG, { kinds: ['unknown'] })).toEqual([]);
+    expect(() => resolveKinds(['limit', 'quota'])).toThrow(UnknownKindError);
+    expect(() => resolveKinds(['quota'])).toThrow(/"quota".*valid: not_found, missing_input, .*server_failure/);
+  });
+
   it('names the valid categories when given an unknown one', () => {
     expect(() => resolveCategories(['Websocket', 'Nope'])).toThrow(UnknownCategoryError);
     expect(() => resolveCategories(['Nope'])).toThrow(/"Nope".*Block Users \(block-users\).*Websocket \(websocket\)/);
@@ -297,10 +308,10 @@ describe('errpulse catalog', () => {
   it('prints an aligned table with the first description line cut to the width', () => {
     const lines = formatCatalogTable(filterCatalog(CATALOG, { codes: ['ERR_UID_NOT_FOUND', 'ERR_WS_INIT_FAILED'] }), 100).split('\n');
     expect(lines).toHaveLength(3);
-    expect(lines[0]).toMatch(/^CODE +CATEGORY +FAMILY +FAULT +SEVERITY +DESCRIPTION$/);
-    expect(lines[1]).toMatch(/^ERR_UID_NOT_FOUND +User +ERR_UID +client +low +Indicates any one of the following:$/);
-    const column = lines[0]!.indexOf('FAMILY');
-    expect(lines[2]!.indexOf('ERR_WS', 'ERR_WS_INIT_FAILED'.length)).toBe(column);
+    expect(lines[0]).toMatch(/^CODE +CATEGORY +KIND +FAULT +SEVERITY +DESCRIPTION$/);
+    expect(lines[1]).toMatch(/^ERR_UID_NOT_FOUND +User +not_found +client +low +Indicates any one of the following:$/);
+    const column = lines[0]!.indexOf('KIND');
+    expect(lines[2]!.indexOf('server_failure')).toBe(column);
     for (const line of lines) expect(line.length).toBeLessThanOrEqual(100);
     const narrow = formatCatalogTable(CATALOG).split('\n');
     const start = narrow[0]!.indexOf('DESCRIPTION');
@@ -315,11 +326,22 @@ describe('errpulse catalog', () => {
     expect(entries.map((e) => e.code)).toEqual(CATALOG.filter((e) => e.category === 'Websocket').map((e) => e.code));
     expect(entries.every((e) => e.fault === 'server')).toBe(true);
 
+    const limits = JSON.parse((await run(cli[0], [...cli[1], '--json', '--kind', 'limit'], { cwd: ROOT })).stdout) as { code: string; kind: string }[];
+    expect(limits.map((e) => e.code)).toEqual(codesOfKind('limit'));
+    const table = (await run(cli[0], [...cli[1], '--kind', 'limit,auth', '--category', 'General'], { cwd: ROOT })).stdout.trim().split('\n');
+    expect(table.slice(1).map((line) => line.split(/\s+/)[0])).toEqual(['ERR_TOO_MANY_REQUESTS']);
+    const badKind = await run(cli[0], [...cli[1], '--kind', 'quota'], { cwd: ROOT }).then(
+      () => undefined,
+      (err: { code?: number; stderr?: string }) => err,
+    );
+    expect(badKind?.code).toBe(2);
+    expect(badKind?.stderr).toContain('unknown kind "quota"');
+
     const failed = await run(cli[0], [...cli[1], '--category', 'Nope'], { cwd: ROOT }).then(
       () => undefined,
       (err: { code?: number; stderr?: string }) => err,
     );
     expect(failed?.code).toBe(2);
     expect(failed?.stderr).toContain('unknown category "Nope"');
-  }, 30_000);
+  }, 90_000);
 });
