@@ -73,7 +73,7 @@ export class Partition {
   /**
    * Applies the committed position: a range left in flight is rebuilt exactly by the first batch.
    * `storedEventIds` are the explicit eventIds stored in the window below the committed offset
-   * (seedEventIdWindow), in offset order.
+   * (seedEventIdWindows), in offset order.
    */
   init(position: CommittedPosition | undefined, storedEventIds: readonly SeenEventId[] = []): void {
     this.position = position?.offset;
