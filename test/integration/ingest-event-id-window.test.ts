@@ -104,4 +104,22 @@ describe('eventId window rebuild', () => {
     expect(together.get(3)!.every((s) => s.offset >= 273 && s.offset % 7 !== 0)).toBe(true);
     expect(together.get(7)).toEqual([]);
   });
+
+  it('skips granules by the minmax index on kafka_offset (migration 0009) for an offset range', async () => {
+    const indexes = await rows<{ name: string; expr: string; type: string }>(
+      ch,
+      `SELECT name, expr, type FROM system.data_skipping_indices WHERE database = {db:String} AND table = {table:String}`,
+      { db: ch.database, table: EVENTS_TABLE },
+    );
+    expect(indexes).toEqual([{ name: 'kafka_offset_minmax', expr: 'kafka_offset', type: 'minmax' }]);
+    // 20,000 rows stored in offset order fill several granules; the range [0, 1000) needs the first only.
+    await ch.client.command({ query: `CREATE TABLE offsets_probe AS ${EVENTS_TABLE}` });
+    await ch.client.command({
+      query: `INSERT INTO offsets_probe (event_id, event_time, app_id, region, code, category, family, fault, known, kafka_topic, kafka_partition, kafka_offset)
+        SELECT toString(number), now64(3) + toIntervalMillisecond(number), 'a', 'eu', 'C', 'c', 'f', 'server', true, 't', 0, number FROM numbers(20000)`,
+    });
+    const plan = await rows<{ explain: string }>(ch, 'EXPLAIN indexes = 1 SELECT count() FROM offsets_probe WHERE kafka_offset < 1000');
+    const text = plan.map((r) => r.explain.trim()).join('\n');
+    expect(text).toMatch(/Name: kafka_offset_minmax\n[\s\S]*?Granules: 1\/([2-9]|\d\d+)\n/);
+  });
 });
