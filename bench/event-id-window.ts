@@ -2,7 +2,7 @@
 // costs (services/ingest/assignment.ts), on a 10M-row error_events in the embedded engine (or
 // CLICKHOUSE_URL, in a database of its own). In one run it times the old way (one query per partition)
 // against the single query for the whole assignment, each without an index on kafka_offset, with the
-// minmax skip index of migration 0009, and with a projection ordered by (topic, partition, offset); and
+// minmax skip index of migration 0008, and with a projection ordered by (topic, partition, offset); and
 // what the index and the projection add to an insert. Options: -- --events N --partitions N --rounds N
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -56,7 +56,7 @@ FROM numbers({rows:UInt64})`;
 const INDEX = `INDEX IF NOT EXISTS kafka_offset_minmax kafka_offset TYPE minmax GRANULARITY 1`;
 const PROJECTION = `PROJECTION IF NOT EXISTS by_offset (SELECT kafka_topic, kafka_partition, kafka_offset, event_id, event_time ORDER BY kafka_topic, kafka_partition, kafka_offset)`;
 
-/** The pre-0009 rebuild, one query per partition, as services/ingest/assignment.ts sent it: the baseline. */
+/** The pre-0008 rebuild, one query per partition, as services/ingest/assignment.ts sent it: the baseline. */
 const OLD_SQL = `
   SELECT event_id, toString(kafka_offset) AS offset_text
   FROM ${EVENTS_TABLE}

@@ -80,7 +80,7 @@ async function retryUntilRevoked<T>(deps: AssignmentDeps, what: string, epoch: n
  * a query for its partition alone. The constant bounds before them are implied by those (the smallest
  * `from`, the largest `to`, the oldest `since`) and are there for the engine: `event_time >= oldestSince`
  * prunes day partitions (error_events is partitioned by day of event_time), and the offset range lets
- * the minmax index on kafka_offset (migration 0009) skip granules; neither can use a per-row lookup.
+ * the minmax index on kafka_offset (migration 0008) skip granules; neither can use a per-row lookup.
  *
  * `event_time >= since` loses nothing that matters: `since` is the partition's first batch's reference
  * time minus RAW_RETENTION_DAYS, and a retry carries its original's timestamp, so a copy of an event

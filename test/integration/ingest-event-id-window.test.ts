@@ -105,7 +105,7 @@ describe('eventId window rebuild', () => {
     expect(together.get(7)).toEqual([]);
   });
 
-  it('skips granules by the minmax index on kafka_offset (migration 0009) for an offset range', async () => {
+  it('skips granules by the minmax index on kafka_offset (migration 0008) for an offset range', async () => {
     const indexes = await rows<{ name: string; expr: string; type: string }>(
       ch,
       `SELECT name, expr, type FROM system.data_skipping_indices WHERE database = {db:String} AND table = {table:String}`,
