@@ -9,9 +9,9 @@ import { migrate, schemaOptions } from '../lib/clickhouse/migrate.js';
 import type { Config } from '../lib/config.js';
 import { createKafka } from '../lib/kafka/client.js';
 import { createLogger } from '../lib/log.js';
-import { createInsert, encodeRow, insertSettings, EVENTS_TABLE } from '../services/ingest/clickhouse-writer.js';
+import { encodeRow, EVENTS_TABLE, type EventRow } from '../lib/clickhouse/error-events.js';
+import { createInsert, insertSettings } from '../services/ingest/clickhouse-writer.js';
 import { createPipeline } from '../services/ingest/pipeline.js';
-import type { EventRow } from '../services/ingest/steps/to-row.js';
 import { createIngestWorker } from '../services/ingest/worker.js';
 import { BENCH_LOG_LEVEL, benchEvents } from './ingest-events.js';
 

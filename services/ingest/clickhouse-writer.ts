@@ -1,12 +1,10 @@
-// The ClickHouse side of ingest: how rows are encoded, one INSERT with its deduplication token, which
-// failures are worth retrying, and how rows ClickHouse refuses are isolated instead of blocking the
-// partition. Rows are sent as TabSeparated: measured against JSONEachRow in bench/ingest.ts, it is
-// cheaper to build here and to parse on the server (BENCHMARKS.md).
+// The ClickHouse side of ingest: one INSERT with its deduplication token, which failures are worth
+// retrying, and how rows ClickHouse refuses are isolated instead of blocking the partition. Rows are
+// encoded by lib/clickhouse/error-events.ts as TabSeparated: measured against JSONEachRow in
+// bench/ingest.ts, it is cheaper to build here and to parse on the server (BENCHMARKS.md).
 import { Readable } from 'node:stream';
 import type { ClickHouse } from '../../lib/clickhouse/client.js';
-import { EVENT_ROW_COLUMNS, type EventRow } from './steps/to-row.js';
-
-export const EVENTS_TABLE = 'error_events';
+import { EVENT_ROW_COLUMNS, EVENTS_TABLE } from '../../lib/clickhouse/error-events.js';
 
 /**
  * Settings every ingest INSERT depends on, stated on each request: the embedded engine keeps settings
@@ -23,40 +21,6 @@ export function insertSettings(token: string) {
   } as const;
 }
 
-const ESCAPABLE = /[\\\t\n\r\0\b\f]/;
-const ESCAPABLE_ALL = /[\\\t\n\r\0\b\f]/g;
-const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r', '\0': '\\0', '\b': '\\b', '\f': '\\f' };
-
-/** A free-text value escaped for TabSeparated. */
-function tsv(text: string): string {
-  return ESCAPABLE.test(text) ? text.replace(ESCAPABLE_ALL, (c) => ESCAPES[c]!) : text;
-}
-
-const nullable = (n: number | null) => (n === null ? '\\N' : String(n));
-
-/**
- * Epoch milliseconds as DateTime64(3) text: seconds with three decimals, which ClickHouse reads as a
- * Unix time. An order of magnitude cheaper than formatting a date, and exact (integer arithmetic).
- */
-function epochText(ms: number): string {
-  const millis = ms % 1000;
-  return `${(ms - millis) / 1000}.${millis < 10 ? '00' : millis < 100 ? '0' : ''}${millis}`;
-}
-
-/**
- * One TabSeparated line (with its newline), columns in EVENT_ROW_COLUMNS order. Only free text is
- * escaped: app_id, region and code are held to tab-free patterns by the contract schema, category and
- * family come from the catalog or the code, the topic name from Kafka's [A-Za-z0-9._-].
- */
-export function encodeRow(r: EventRow): string {
-  return (
-    `${tsv(r.event_id)}\t${epochText(r.event_time)}\t${r.app_id}\t${r.region}\t${r.code}\t${r.category}\t` +
-    `${r.family}\t${r.fault}\t${r.known}\t${r.schema_version}\t${nullable(r.http_status)}\t${tsv(r.method)}\t` +
-    `${tsv(r.route)}\t${tsv(r.api_version)}\t${tsv(r.request_id)}\t${tsv(r.uid)}\t${tsv(r.sdk)}\t${tsv(r.message)}\t` +
-    `${nullable(r.latency_ms)}\t${r.kafka_topic}\t${r.kafka_partition}\t${r.kafka_offset}\n`
-  );
-}
-
 /** One INSERT attempt of encoded rows (pieces of text to concatenate); throws what ClickHouse (or the network) threw. */
 export type InsertLines = (lines: readonly string[], token: string, signal?: AbortSignal) => Promise<void>;
 
@@ -64,7 +28,7 @@ export function createInsert(clickhouse: ClickHouse, table = EVENTS_TABLE): Inse
   return async (lines, token, signal) => {
     await clickhouse.client.insert({
       table,
-      columns: [...EVENT_ROW_COLUMNS],
+      columns: EVENT_ROW_COLUMNS,
       format: 'TabSeparated',
       values: Readable.from([lines.join('')], { objectMode: false }),
       clickhouse_settings: insertSettings(token),

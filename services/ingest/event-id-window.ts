@@ -6,7 +6,7 @@
 // stopped would have had, and a replayed range makes the same decisions as its first attempt
 // (docs/decisions/0004-exactly-once-ingest.md, "Duplicate eventIds").
 import type { ClickHouse } from '../../lib/clickhouse/client.js';
-import { EVENTS_TABLE } from './clickhouse-writer.js';
+import { EVENTS_TABLE } from '../../lib/clickhouse/error-events.js';
 import { oldestAcceptedMs } from './steps/validate-event.js';
 
 /** A stored row's explicit eventId and its offset. */

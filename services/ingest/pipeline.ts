@@ -7,7 +7,8 @@ import type { EventIdWindow } from './event-id-window.js';
 import { decodeMessage } from './steps/decode-message.js';
 import type { Rejection } from './steps/result.js';
 import { tagError } from './steps/tag-error.js';
-import { derivedEventId, toRow, type EventRow, type MessageSource } from './steps/to-row.js';
+import type { EventRow } from '../../lib/clickhouse/error-events.js';
+import { derivedEventId, toRow, type MessageSource } from './steps/to-row.js';
 import { createEventValidator } from './steps/validate-event.js';
 
 /** A valid event whose eventId a recent stored message of the partition already brought: not stored, not dead-lettered. */

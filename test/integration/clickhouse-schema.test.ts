@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CATALOG, tagCode } from '../../lib/catalog/index.js';
 import { migrate, schemaOptions } from '../../lib/clickhouse/migrate.js';
 import type { ApiErrorEventV1 } from '../../lib/contract/index.js';
-import { createInsert, encodeRow } from '../../services/ingest/clickhouse-writer.js';
-import { toRow, type EventRow } from '../../services/ingest/steps/to-row.js';
+import { encodeRow, EVENT_COLUMNS, EVENTS_TABLE, SERVER_FILLED_COLUMNS, type EventRow } from '../../lib/clickhouse/error-events.js';
+import { createInsert } from '../../services/ingest/clickhouse-writer.js';
+import { toRow } from '../../services/ingest/steps/to-row.js';
 import { openTestClickHouse, rows, type TestClickHouse } from '../support/clickhouse.js';
 
 let ch: TestClickHouse;
@@ -48,6 +49,18 @@ describe('ClickHouse schema', () => {
     expect(await ddl()).toEqual(before);
     const recorded = await rows<{ n: number }>(ch, `SELECT count() AS n FROM ${ch.database}.schema_migrations FINAL`);
     expect(recorded[0]!.n).toBe(ch.migration.applied.length);
+  });
+
+  it('has exactly the columns lib/clickhouse/error-events.ts defines, in its order and with its types', async () => {
+    const described = await rows<{ name: string; type: string; default_type: string }>(ch, `DESCRIBE TABLE ${EVENTS_TABLE}`);
+    const expected = [
+      ...Object.entries(EVENT_COLUMNS).map(([name, column]) => ({ name, type: column.type })),
+      ...Object.entries(SERVER_FILLED_COLUMNS).map(([name, type]) => ({ name, type })),
+    ];
+    expect(described.map(({ name, type }) => ({ name, type }))).toEqual(expected);
+    // The columns the worker leaves out are the ones ClickHouse can fill.
+    const defaults = described.filter((c) => c.default_type === 'DEFAULT').map((c) => c.name);
+    expect(defaults).toEqual(expect.arrayContaining(Object.keys(SERVER_FILLED_COLUMNS)));
   });
 
   it('has the retention TTLs from the configuration', async () => {

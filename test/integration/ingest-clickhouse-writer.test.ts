@@ -3,9 +3,10 @@
 // raises are classified as the writer expects, and a row it refuses is isolated from the rest.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tagCode } from '../../lib/catalog/index.js';
-import { classifyInsertError, createInsert, encodeRow, insertIsolatingBadRows } from '../../services/ingest/clickhouse-writer.js';
+import { encodeRow, type EventRow } from '../../lib/clickhouse/error-events.js';
+import { classifyInsertError, createInsert, insertIsolatingBadRows } from '../../services/ingest/clickhouse-writer.js';
 import { RowSet } from '../../services/ingest/row-set.js';
-import { toRow, type EventRow } from '../../services/ingest/steps/to-row.js';
+import { toRow } from '../../services/ingest/steps/to-row.js';
 import { openTestClickHouse, rows, type TestClickHouse } from '../support/clickhouse.js';
 import { ingestTotals } from './ingest-support.js';
 

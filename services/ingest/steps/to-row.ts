@@ -1,7 +1,8 @@
-// Step 4: a validated, tagged event → the error_events row. Deterministic: the same message at the
+// Step 4: a validated, tagged event → the error_events row (its columns: lib/clickhouse/error-events.ts). Deterministic: the same message at the
 // same offset always gives the same row (no clocks, no random ids), which is what lets a replayed
 // batch be recognised by ClickHouse's insert deduplication.
 import type { ErrorTags } from '../../../lib/catalog/index.js';
+import type { EventRow } from '../../../lib/clickhouse/error-events.js';
 import { MAX_STORED_MESSAGE_BYTES, type ApiErrorEventV1 } from '../../../lib/contract/index.js';
 
 export interface MessageSource {
@@ -9,59 +10,6 @@ export interface MessageSource {
   partition: number;
   offset: number;
 }
-
-/** One row of error_events, keyed by column name. ingested_at is left to the column default. */
-export interface EventRow {
-  event_id: string;
-  /** Epoch milliseconds; the writer encodes it as ClickHouse text for DateTime64(3, 'UTC'). */
-  event_time: number;
-  app_id: string;
-  region: string;
-  code: string;
-  category: string;
-  family: string;
-  fault: ErrorTags['fault'];
-  known: boolean;
-  schema_version: number;
-  http_status: number | null;
-  method: string;
-  route: string;
-  api_version: string;
-  request_id: string;
-  uid: string;
-  sdk: string;
-  message: string;
-  latency_ms: number | null;
-  kafka_topic: string;
-  kafka_partition: number;
-  kafka_offset: number;
-}
-
-/** Columns in the order the writer sends them. */
-export const EVENT_ROW_COLUMNS = [
-  'event_id',
-  'event_time',
-  'app_id',
-  'region',
-  'code',
-  'category',
-  'family',
-  'fault',
-  'known',
-  'schema_version',
-  'http_status',
-  'method',
-  'route',
-  'api_version',
-  'request_id',
-  'uid',
-  'sdk',
-  'message',
-  'latency_ms',
-  'kafka_topic',
-  'kafka_partition',
-  'kafka_offset',
-] as const satisfies readonly (keyof EventRow)[];
 
 /** The id of an event that brought none: unique per Kafka message and stable across replays. */
 export function derivedEventId(source: MessageSource): string {

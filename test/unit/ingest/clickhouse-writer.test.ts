@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { classifyInsertError, encodeRow, insertIsolatingBadRows, type InsertLines } from '../../../services/ingest/clickhouse-writer.js';
+import { encodeRow, EVENT_ROW_COLUMNS, type EventRow } from '../../../lib/clickhouse/error-events.js';
+import { classifyInsertError, insertIsolatingBadRows, type InsertLines } from '../../../services/ingest/clickhouse-writer.js';
 import { RowSet } from '../../../services/ingest/row-set.js';
-import { EVENT_ROW_COLUMNS, type EventRow } from '../../../services/ingest/steps/to-row.js';
 
 const row: EventRow = {
   event_id: 'e1',
