@@ -26,8 +26,8 @@ export type InsertFormat = 'TabSeparated' | 'RowBinary';
 export interface InsertBlock {
   /** Table name from the code's own constants (never user input). */
   table: string;
-  /** Columns in the order the rows are encoded. */
-  columns: readonly string[];
+  /** Columns in the order the rows are encoded, with their ClickHouse types (the embedded path reads the rows with them). */
+  columns: readonly (readonly [name: string, type: string])[];
   format: InsertFormat;
   /** The encoded rows, as pieces to concatenate. */
   data: readonly (Buffer | string)[];
@@ -56,7 +56,7 @@ function settingsClause(settings: InsertBlock['settings']): string {
 /** Server: one HTTP request per block; settings are that request's URL parameters and end with it. */
 export function serverBlockInserter(client: ClickHouseClient): InsertBlockFn {
   return async (block) => {
-    const columns = block.columns.map(identifier).join(', ');
+    const columns = block.columns.map(([name]) => identifier(name)).join(', ');
     const result = await client.exec({
       query: `INSERT INTO ${identifier(block.table)} (${columns}) FORMAT ${block.format}`,
       values: Readable.from(block.data.map((d) => (typeof d === 'string' ? Buffer.from(d) : d))),
@@ -74,7 +74,7 @@ export function serverBlockInserter(client: ClickHouseClient): InsertBlockFn {
 
 /** The part of a chdb Session the embedded inserter uses. */
 export interface EngineSession {
-  queryAsync(sql: string, opts?: { format?: string; signal?: AbortSignal }): Promise<{ text(): string }>;
+  queryAsync(sql: string, opts?: { signal?: AbortSignal }): Promise<unknown>;
   close(): void;
 }
 
@@ -104,11 +104,7 @@ function ramTempDir(): string {
   }
 }
 
-/**
- * Embedded engine: the rows go to a temporary file and one statement reads them with `file()`.
- * `file()` needs the column types; they are read once per table from system.columns, so the table's
- * migration stays their only definition.
- */
+/** Embedded engine: the rows go to a temporary file and one statement reads them with `file()`. */
 export function embeddedBlockInserter(opts: EmbeddedInserterOptions): EmbeddedInserter {
   const dir = opts.tempDir ?? ramTempDir();
   const prefix = `errpulse-insert-${process.pid}-${randomBytes(4).toString('hex')}`;
@@ -116,7 +112,6 @@ export function embeddedBlockInserter(opts: EmbeddedInserterOptions): EmbeddedIn
   const idle: EngineSession[] = [];
   const all: EngineSession[] = [];
   const waiting: ((s: EngineSession) => void)[] = [];
-  const structures = new Map<string, Promise<Map<string, string>>>();
   let closed = false;
 
   const acquire = async (): Promise<EngineSession> => {
@@ -136,34 +131,11 @@ export function embeddedBlockInserter(opts: EmbeddedInserterOptions): EmbeddedIn
     else idle.push(session);
   };
 
-  const columnTypes = (session: EngineSession, table: string): Promise<Map<string, string>> => {
-    let types = structures.get(table);
-    if (!types) {
-      types = session
-        .queryAsync(
-          `SELECT name, type FROM system.columns WHERE database = ${sqlStringLiteral(opts.database)} ` +
-            `AND table = ${sqlStringLiteral(table)} FORMAT JSONCompact`,
-          { format: 'JSONCompact' },
-        )
-        .then((r) => new Map((JSON.parse(r.text()) as { data: [string, string][] }).data));
-      types.catch(() => structures.delete(table));
-      structures.set(table, types);
-    }
-    return types;
-  };
-
   const insert: InsertBlockFn = async (block) => {
     const session = await acquire();
     const path = join(dir, `${prefix}-${sequence++}.${block.format === 'RowBinary' ? 'bin' : 'tsv'}`);
     try {
-      const types = await columnTypes(session, block.table);
-      const structure = block.columns
-        .map((c) => {
-          const type = types.get(c);
-          if (type === undefined) throw new Error(`${opts.database}.${block.table} has no column ${c}`);
-          return `${identifier(c)} ${type}`;
-        })
-        .join(', ');
+      const structure = block.columns.map(([name, type]) => `${identifier(name)} ${type}`).join(', ');
       const file = await open(path, 'w', 0o600);
       try {
         const buffers = block.data.map((d) => (typeof d === 'string' ? Buffer.from(d) : d));
@@ -172,7 +144,7 @@ export function embeddedBlockInserter(opts: EmbeddedInserterOptions): EmbeddedIn
         await file.close();
       }
       const sql =
-        `INSERT INTO ${identifier(opts.database)}.${identifier(block.table)} (${block.columns.map(identifier).join(', ')})` +
+        `INSERT INTO ${identifier(opts.database)}.${identifier(block.table)} (${block.columns.map(([name]) => identifier(name)).join(', ')})` +
         `${settingsClause(block.settings)} ` +
         `SELECT * FROM file(${sqlStringLiteral(path)}, ${block.format}, ${sqlStringLiteral(structure)})`;
       try {

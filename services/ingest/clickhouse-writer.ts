@@ -2,13 +2,14 @@
 // retrying, and how rows ClickHouse refuses are isolated instead of blocking the partition. Rows are
 // encoded by lib/clickhouse/error-events.ts as TabSeparated: measured against JSONEachRow in
 // bench/ingest.ts, it is cheaper to build here and to parse on the server (BENCHMARKS.md).
-import { Readable } from 'node:stream';
 import type { ClickHouse } from '../../lib/clickhouse/client.js';
-import { EVENT_ROW_COLUMNS, EVENTS_TABLE } from '../../lib/clickhouse/error-events.js';
+import { EVENT_COLUMNS, EVENT_ROW_COLUMNS, EVENTS_TABLE } from '../../lib/clickhouse/error-events.js';
+
+const COLUMNS = EVENT_ROW_COLUMNS.map((name) => [name, EVENT_COLUMNS[name].type] as const);
 
 /**
- * Settings every ingest INSERT depends on, stated on each request: the embedded engine keeps settings
- * session-wide, so nothing may be left to whatever an earlier request set.
+ * Settings every ingest INSERT depends on, carried by the statement itself (lib/clickhouse/insert.ts),
+ * so they hold for this insert only and nothing is left to whatever another request set.
  */
 export function insertSettings(token: string) {
   return {
@@ -26,13 +27,13 @@ export type InsertLines = (lines: readonly string[], token: string, signal?: Abo
 
 export function createInsert(clickhouse: ClickHouse, table = EVENTS_TABLE): InsertLines {
   return async (lines, token, signal) => {
-    await clickhouse.client.insert({
+    await clickhouse.insertBlock({
       table,
-      columns: EVENT_ROW_COLUMNS,
+      columns: COLUMNS,
       format: 'TabSeparated',
-      values: Readable.from([lines.join('')], { objectMode: false }),
-      clickhouse_settings: insertSettings(token),
-      ...(signal ? { abort_signal: signal } : {}),
+      data: lines,
+      settings: insertSettings(token),
+      ...(signal ? { signal } : {}),
     });
   };
 }
