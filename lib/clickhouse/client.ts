@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { ClickHouseLogLevel, createClient, parseError, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
 import type * as ChdbConnectionModule from 'chdb/connection';
 import type { Config } from '../config.js';
-import { embeddedBlockInserter, serverBlockInserter, type EngineSession, type InsertBlockFn } from './insert.js';
+import { embeddedBlockInserter, serverBlockInserter, withFileInserts, type EngineSession, type InsertBlockFn } from './insert.js';
 
 export type { ClickHouseClient };
 
@@ -130,13 +130,6 @@ export async function connectClickHouse(cfg: Config['clickhouse'], opts: Connect
     if (isLockedByAnotherProcess(dataDir, err)) throw new EmbeddedEngineLockedError(dataDir);
     throw err;
   }
-  // chdb types its connection against @clickhouse/client-common, which the client package now bundles
-  // as its own copy; the two declare the same interface but TypeScript sees them as unrelated types.
-  const client = createClient({ connection: connection as unknown as ClientConnection, clickhouse_settings: settings });
-  // The embedded connection ignores the client's `database` option; a session-level USE gives every
-  // unqualified table name the same meaning it has against a server.
-  await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${cfg.database}` });
-  await client.command({ query: `USE ${cfg.database}` });
   const inserter = embeddedBlockInserter({
     database: cfg.database,
     openSession: (): EngineSession => new Session(dataDir),
@@ -149,6 +142,17 @@ export async function connectClickHouse(cfg: Config['clickhouse'], opts: Connect
       return mapped;
     },
   });
+  // chdb types its connection against @clickhouse/client-common, which the client package now bundles
+  // as its own copy; the two declare the same interface but TypeScript sees them as unrelated types.
+  // Its inserts go through the inserter: inline rows would be read together with the process's stdin.
+  const client = createClient({
+    connection: withFileInserts(connection, inserter) as unknown as ClientConnection,
+    clickhouse_settings: settings,
+  });
+  // The embedded connection ignores the client's `database` option; a session-level USE gives every
+  // unqualified table name the same meaning it has against a server.
+  await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${cfg.database}` });
+  await client.command({ query: `USE ${cfg.database}` });
   return {
     client,
     mode: 'embedded',

@@ -3,9 +3,7 @@
 // encoded by lib/clickhouse/error-events.ts as TabSeparated: measured against JSONEachRow in
 // bench/ingest.ts, it is cheaper to build here and to parse on the server (BENCHMARKS.md).
 import type { ClickHouse } from '../../lib/clickhouse/client.js';
-import { EVENT_COLUMNS, EVENT_ROW_COLUMNS, EVENTS_TABLE } from '../../lib/clickhouse/error-events.js';
-
-const COLUMNS = EVENT_ROW_COLUMNS.map((name) => [name, EVENT_COLUMNS[name].type] as const);
+import { EVENT_ROW_COLUMNS, EVENTS_TABLE } from '../../lib/clickhouse/error-events.js';
 
 /**
  * Settings every ingest INSERT depends on, carried by the statement itself (lib/clickhouse/insert.ts),
@@ -29,7 +27,7 @@ export function createInsert(clickhouse: ClickHouse, table = EVENTS_TABLE): Inse
   return async (lines, token, signal) => {
     await clickhouse.insertBlock({
       table,
-      columns: COLUMNS,
+      columns: EVENT_ROW_COLUMNS,
       format: 'TabSeparated',
       data: lines,
       settings: insertSettings(token),
