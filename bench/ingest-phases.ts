@@ -5,6 +5,7 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Registry } from 'prom-client';
 import { connectClickHouse, type ClickHouse } from '../lib/clickhouse/client.js';
+import { sqlStringLiteral } from '../lib/clickhouse/literal.js';
 import { migrate, schemaOptions } from '../lib/clickhouse/migrate.js';
 import type { Config } from '../lib/config.js';
 import { createKafka } from '../lib/kafka/client.js';
@@ -61,6 +62,29 @@ export interface EndToEndResult {
   inserts: number;
   insertSeconds: number;
   eventLoopDelayP99Ms: number;
+  cpuUserMs: number;
+  cpuSystemMs: number;
+  stored: StoredRate;
+}
+
+/** Rows stored over time, for a rate both the worker and the Kafka-engine peer are measured by. */
+export interface StoredRate {
+  /** Rows stored when the first stored rows were seen, and when. */
+  firstRows: number;
+  firstAt: number;
+  /** When the last row was stored (ms since the phase's start). */
+  lastAt: number;
+  /** (rows - firstRows) / (lastAt - firstAt): the steady rate after the first block, join and start-up excluded. */
+  perSecond: number;
+  /** rows / lastAt: everything included, from the phase's start (group join, first fetch). */
+  overallPerSecond: number;
+}
+
+export interface PeerResult extends StoredRate {
+  events: number;
+  consumers: number;
+  blockRows: number;
+  peakRssBytes: number;
   cpuUserMs: number;
   cpuSystemMs: number;
 }
@@ -201,9 +225,11 @@ async function endToEnd(o: PhaseOptions): Promise<EndToEndResult> {
   await worker.start();
   loopDelay.enable();
   let first = 0;
+  const rate = storedRate(started, o.events);
   for (;;) {
     const { consumedTotal, insertedTotal } = worker.stats();
     if (first === 0 && consumedTotal > 0) first = performance.now();
+    rate.sample(insertedTotal);
     if (insertedTotal >= o.events) break;
     await new Promise((r) => setTimeout(r, 5));
   }
@@ -232,6 +258,106 @@ async function endToEnd(o: PhaseOptions): Promise<EndToEndResult> {
     eventLoopDelayP99Ms: loopDelay.percentile(99) / 1e6,
     cpuUserMs: cpu.user / 1000,
     cpuSystemMs: cpu.system / 1000,
+    stored: rate.result(),
+  };
+}
+
+function storedRate(started: number, events: number) {
+  let firstRows = 0;
+  let firstAt = 0;
+  let lastAt = 0;
+  return {
+    sample(rows: number): void {
+      const now = performance.now() - started;
+      if (firstAt === 0 && rows > 0) [firstRows, firstAt] = [rows, now];
+      if (rows >= events && lastAt === 0) lastAt = now;
+    },
+    result(): StoredRate {
+      return {
+        firstRows,
+        firstAt,
+        lastAt,
+        perSecond: ((events - firstRows) / (lastAt - firstAt)) * 1000,
+        overallPerSecond: (events / lastAt) * 1000,
+      };
+    },
+  };
+}
+
+/** Blocks the peer's consumers collect before writing: large, as ClickHouse advises for throughput. */
+const PEER_BLOCK_ROWS = 200_000;
+
+/**
+ * The peer: ClickHouse's own Kafka table engine, inside the same embedded engine, reading the same topic
+ * in its best configuration (one consumer per partition, each on its own thread, large blocks, JSON
+ * parsed by the engine into typed columns) with a materialized view into error_events that computes the
+ * same columns, catalog tags through the dictionary. It has none of the worker's guarantees: no
+ * contract validation or dead-letter topic, at-least-once (a crash between write and commit stores a
+ * block twice), no eventId deduplication; unknown codes get the family without the worker's aliases.
+ */
+async function kafkaEnginePeer(o: PhaseOptions): Promise<PeerResult> {
+  const ch = await openClickHouse(o.config);
+  const run = (query: string) => ch.client.command({ query });
+  await run(`
+    CREATE TABLE kafka_peer_source (
+      schemaVersion Nullable(UInt16), eventId Nullable(String), timestamp String, appId String, region String,
+      code String, httpStatus Nullable(UInt16), method Nullable(String), route Nullable(String),
+      apiVersion Nullable(String), requestId Nullable(String), uid Nullable(String), sdk Nullable(String),
+      message Nullable(String), latencyMs Nullable(Float64)
+    ) ENGINE = Kafka SETTINGS
+      kafka_broker_list = ${sqlStringLiteral(o.config.kafka.brokers.join(','))},
+      kafka_topic_list = ${sqlStringLiteral(o.config.kafka.topic)},
+      kafka_group_name = ${sqlStringLiteral(o.config.kafka.groupId)},
+      kafka_format = 'JSONEachRow',
+      kafka_num_consumers = ${o.partitions},
+      kafka_thread_per_consumer = 1,
+      kafka_max_block_size = ${PEER_BLOCK_ROWS},
+      kafka_poll_max_batch_size = ${PEER_BLOCK_ROWS},
+      kafka_flush_interval_ms = 500,
+      input_format_skip_unknown_fields = 1`);
+  const dict = (attr: string) => `dictGet('error_catalog_dict', '${attr}', tuple(code))`;
+  const started = performance.now();
+  const cpuBefore = process.cpuUsage();
+  await run(`
+    CREATE MATERIALIZED VIEW kafka_peer_view TO error_events AS
+    SELECT
+      ifNull(eventId, concat(_topic, ':', toString(_partition), ':', toString(_offset))) AS event_id,
+      parseDateTime64BestEffort(timestamp, 3, 'UTC') AS event_time,
+      appId AS app_id, region, code,
+      ${dict('category')} AS category,
+      if(dictHas('error_catalog_dict', tuple(code)), ${dict('family')},
+         arrayStringConcat(arraySlice(splitByChar('_', code), 1, 2), '_')) AS family,
+      CAST(${dict('fault')} AS Enum8('client' = 1, 'server' = 2, 'unknown' = 3)) AS fault,
+      dictHas('error_catalog_dict', tuple(code)) AS known,
+      ifNull(schemaVersion, 1) AS schema_version,
+      httpStatus AS http_status,
+      ifNull(method, '') AS method, ifNull(route, '') AS route, ifNull(apiVersion, '') AS api_version,
+      ifNull(requestId, '') AS request_id, ifNull(uid, '') AS uid, ifNull(sdk, '') AS sdk,
+      ifNull(message, '') AS message, latencyMs AS latency_ms,
+      _topic AS kafka_topic, _partition AS kafka_partition, _offset AS kafka_offset
+    FROM kafka_peer_source`);
+  const rate = storedRate(started, o.events);
+  let peakRss = process.memoryUsage().rss;
+  for (;;) {
+    const [row] = await (await ch.client.query({ query: 'SELECT count() AS n FROM error_events', format: 'JSONEachRow' })).json<{ n: number }>();
+    const rows = Number(row?.n ?? 0);
+    rate.sample(rows);
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    if (rows >= o.events) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const cpu = process.cpuUsage(cpuBefore);
+  await run('DROP VIEW kafka_peer_view');
+  await run('DROP TABLE kafka_peer_source');
+  await ch.close();
+  return {
+    events: o.events,
+    consumers: o.partitions,
+    blockRows: PEER_BLOCK_ROWS,
+    peakRssBytes: peakRss,
+    cpuUserMs: cpu.user / 1000,
+    cpuSystemMs: cpu.system / 1000,
+    ...rate.result(),
   };
 }
 
@@ -268,7 +394,7 @@ async function freshness(o: PhaseOptions): Promise<FreshnessResult> {
   return { visibility };
 }
 
-const phases = { consume, insert, e2e: endToEnd, freshness } as const;
+const phases = { consume, insert, e2e: endToEnd, peer: kafkaEnginePeer, freshness } as const;
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/^.*\//, ''))) {
   const [phase, json] = process.argv.slice(2);

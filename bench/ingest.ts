@@ -1,10 +1,12 @@
-// npm run bench:ingest [-- --events 1000000 --partitions 3 --freshness-rate 5000 --freshness-seconds 30 --cpu-prof]
+// npm run bench:ingest [-- --events 1000000 --partitions 3 --freshness-rate 5000 --freshness-seconds 30 --only consume,insert,e2e,peer,freshness --cpu-prof]
 //
 // Pre-produces realistic events, then measures, each phase in a process of its own (bench/ingest-phases.ts):
 //   consume   the raw kafkajs ceiling: a consumer group reading the topic and doing nothing else;
 //   insert    the raw ClickHouse ceiling: the same rows inserted with the worker's batch size and one
 //             writer per partition, as TabSeparated (what the worker sends) and as JSONEachRow;
 //   e2e       the ingest worker draining the topic until ClickHouse has acknowledged every row;
+//   peer      ClickHouse's own Kafka table engine draining the same topic into error_events through a
+//             materialized view (its best configuration), the rate the worker is compared with;
 //   freshness the worker while this process produces at a steady rate: produce → queryable, per event.
 // Kafka: KAFKA_BROKERS, or a local broker started here. ClickHouse: CLICKHOUSE_URL, or the embedded
 // engine in a temp folder per phase. Results print as a table and as Markdown for BENCHMARKS.md.
@@ -20,7 +22,7 @@ import { startLocalBroker, stopLocalBroker } from '../lib/kafka/local-broker.js'
 import { createLogger } from '../lib/log.js';
 import { PROJECT_ROOT } from '../lib/paths.js';
 import { BENCH_LOG_LEVEL, benchEvents, pastStart } from './ingest-events.js';
-import type { ConsumeResult, EndToEndResult, FreshnessResult, InsertResult, PhaseOptions, VisibilityPoint } from './ingest-phases.js';
+import type { ConsumeResult, EndToEndResult, FreshnessResult, InsertResult, PeerResult, PhaseOptions, VisibilityPoint } from './ingest-phases.js';
 import { freePort } from '../test/support/ports.js';
 import { summarizeCpuProfile } from './ingest-profile.js';
 
@@ -40,7 +42,7 @@ const PARTITIONS = Number(args.partitions);
 const SEED = Number(args.seed);
 const FRESH_RATE = Number(args['freshness-rate']);
 const FRESH_SECONDS = Number(args['freshness-seconds']);
-const only = new Set((args.only ?? 'consume,insert,e2e,freshness').split(','));
+const only = new Set((args.only ?? 'consume,insert,e2e,peer,freshness').split(','));
 
 const log = createLogger(BENCH_LOG_LEVEL, 'bench-ingest', 2);
 const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -238,6 +240,12 @@ async function main(): Promise<void> {
     if (brokerCpuBefore !== undefined && brokerCpuAfter !== undefined) results.brokerCores = (brokerCpuAfter - brokerCpuBefore) / ((performance.now() - started) / 1000);
     say(`  ${k(results.e2e.perSecond)} events/s, peak RSS ${mib(results.e2e.peakRssBytes)}`);
   }
+  if (only.has('peer')) {
+    say(`peer: ClickHouse's Kafka table engine (${PARTITIONS} consumers, large blocks, materialized view into error_events)…`);
+    results.peer = await runPhase<PeerResult>('peer', options('kafka_engine')).result;
+    say(`  ${k(results.peer.perSecond)} events/s after its first block (${k(results.peer.overallPerSecond)} events/s from start), peak RSS ${mib(results.peer.peakRssBytes)}`);
+    if (results.e2e) say(`  worker / peer: ${(results.e2e.stored.perSecond / results.peer.perSecond).toFixed(2)}×`);
+  }
   if (only.has('freshness')) {
     say(`freshness: ${FRESH_RATE} events/s for ${FRESH_SECONDS} s…`);
     const phase = runPhase<FreshnessResult>('freshness', { ...options('fresh', freshTopic), expected: FRESH_RATE * FRESH_SECONDS });
@@ -255,6 +263,7 @@ interface Results {
   consume?: ConsumeResult;
   insert?: InsertResult;
   e2e?: EndToEndResult;
+  peer?: PeerResult;
   brokerCores?: number;
   freshness?: number[];
 }
@@ -290,6 +299,18 @@ function report(r: Results, produced: { ms: number; bytes: number }, perPartitio
         (r.brokerCores === undefined ? '' : `; the broker ${r.brokerCores.toFixed(2)} cores meanwhile`),
     );
     add('… inserts', `${r.e2e.inserts}`, `${r.e2e.insertSeconds.toFixed(1)} s inside INSERTs (summed over partitions); event-loop delay p99 ${r.e2e.eventLoopDelayP99Ms.toFixed(0)} ms`);
+  }
+  if (r.e2e && r.peer) {
+    const w = r.e2e.stored;
+    const p = r.peer;
+    add('worker, rows stored per second after its first insert', `${k(w.perSecond)} events/s`, `${k(w.overallPerSecond)} events/s from start, group join included`);
+    add(
+      `peer: ClickHouse Kafka engine (${p.consumers} consumers, ${p.blockRows.toLocaleString('en')}-row blocks)`,
+      `${k(p.perSecond)} events/s`,
+      `same measure, same topic, same run; ${k(p.overallPerSecond)} events/s from start; peak RSS ${mib(p.peakRssBytes)}; ` +
+        `${(((p.cpuUserMs + p.cpuSystemMs) * 1000) / p.events).toFixed(1)} µs CPU per event`,
+    );
+    add('**worker / peer**', `**${(w.perSecond / p.perSecond).toFixed(2)}×**`, `from start: ${(w.overallPerSecond / p.overallPerSecond).toFixed(2)}×; target ≥ 1.0×`);
   }
   if (r.freshness) {
     const f = r.freshness;
