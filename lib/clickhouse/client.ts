@@ -3,6 +3,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ClickHouseLogLevel, createClient, parseError, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
+import type * as ChdbModule from 'chdb';
 import type * as ChdbConnectionModule from 'chdb/connection';
 import type { Config } from '../config.js';
 import { embeddedBlockInserter, serverBlockInserter, withFileInserts, type EngineSession, type InsertBlockFn } from './insert.js';
@@ -112,7 +113,7 @@ export async function connectClickHouse(cfg: Config['clickhouse'], opts: Connect
   // chdb is loaded lazily so that server deployments never load the native addon (the container image
   // leaves it out), and a missing engine is explained instead of surfacing as a module-loader stack.
   let createChdbConnection: CreateChdbConnection;
-  let Session: typeof import('chdb').Session;
+  let Session: typeof ChdbModule.Session;
   try {
     ({ createChdbConnection } = await import('chdb/connection'));
     ({ Session } = await import('chdb'));
