@@ -146,7 +146,7 @@ function benchRows(o: PhaseOptions): EventRow[] {
     const partition = i++ % o.partitions;
     const outcome = pipeline(Buffer.from(m.value), { topic: o.config.kafka.topic, partition, offset: offsets[partition]!++ }, now);
     if (!outcome.ok) throw new Error(`bench event not stored: ${JSON.stringify(outcome)}`);
-    rows.push(outcome.row);
+    rows.push(outcome.value);
   }
   return rows;
 }

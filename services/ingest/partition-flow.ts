@@ -9,7 +9,7 @@
 // batch being filled stops at its limits and the partition is paused, so memory stays bounded.
 import type { KafkaMessage } from 'kafkajs';
 import type { Logger } from '../../lib/log.js';
-import { Abandoned, backoffDelayMs, sleep } from './backoff.js';
+import { Abandoned, retryUntilAbandoned } from '../../lib/retry.js';
 import { BatchBuilder, type Batch, type BatchLimits } from './batcher.js';
 import { encodeRow } from '../../lib/clickhouse/error-events.js';
 import { classifyInsertError, errorText, insertIsolatingBadRows, type InsertLines } from './clickhouse-writer.js';
@@ -18,7 +18,7 @@ import type { DeadLetterQueue } from './dead-letter.js';
 import { EventIdWindow, type SeenEventId } from './event-id-window.js';
 import type { IngestMetrics } from './metrics.js';
 import { deduplicationToken, doneCommit, inFlightCommit, type CommittedPosition } from './offsets.js';
-import { isDuplicate, type Pipeline } from './pipeline.js';
+import type { Pipeline } from './pipeline.js';
 
 export interface PartitionFlowDeps {
   topic: string;
@@ -118,11 +118,11 @@ export class PartitionFlow {
       const referenceTimeMs = this.filling.referenceTimeFor(offset);
       const outcome = this.deps.pipeline(message.value, { topic, partition, offset }, referenceTimeMs, this.seenEventIds);
       if (outcome.ok) {
-        this.filling.addRow({ line: encodeRow(outcome.row), offset, key: message.key, value: message.value });
-      } else if (isDuplicate(outcome)) {
+        this.filling.addRow({ line: encodeRow(outcome.value), offset, key: message.key, value: message.value });
+      } else if (outcome.error.reason === 'duplicate') {
         this.filling.addDuplicate(offset, message.value);
       } else {
-        this.filling.addRejected({ offset, key: message.key, value: message.value, reason: outcome.reason, detail: outcome.detail });
+        this.filling.addRejected({ offset, key: message.key, value: message.value, reason: outcome.error.reason, detail: outcome.error.detail });
       }
       controls.resolveOffset(message.offset);
       this.position = offset + 1;
@@ -290,20 +290,11 @@ export class PartitionFlow {
   }
 
   /** Runs `step` until it succeeds; only losing ownership (or stopping) ends the attempts. */
-  private async retry<T>(what: string, step: () => Promise<T>): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      if (this.revoked) throw new Abandoned();
-      try {
-        const result = await step();
-        if (this.failing !== undefined) {
-          this.log.info({ step: what, attempts: attempt + 1 }, 'recovered');
-          this.failing = undefined;
-          this.deps.healthChanged();
-        }
-        return result;
-      } catch (err) {
-        if (err instanceof Abandoned || this.revoked) throw new Abandoned();
-        const delayMs = backoffDelayMs(attempt, this.deps.retryMaxMs);
+  private retry<T>(what: string, step: () => Promise<T>): Promise<T> {
+    return retryUntilAbandoned(step, {
+      signal: this.abort.signal,
+      maxDelayMs: this.deps.retryMaxMs,
+      failed: (err, attempt, delayMs) => {
         const reason = `${what} failing on partition ${this.deps.partition}: ${errorText(err)}`;
         if (this.failing === undefined) {
           this.failing = reason;
@@ -314,9 +305,14 @@ export class PartitionFlow {
         this.log.warn({ err: errorText(err), step: what, attempt: attempt + 1, retryInMs: Math.round(delayMs) }, 'write step failed; retrying');
         // Nothing more is fetched for this partition until the write goes through.
         this.pauseFetching();
-        await sleep(delayMs, this.abort.signal);
-      }
-    }
+      },
+      recovered: (attempts) => {
+        if (this.failing === undefined) return;
+        this.log.info({ step: what, attempts }, 'recovered');
+        this.failing = undefined;
+        this.deps.healthChanged();
+      },
+    });
   }
 
   private updateLag(): void {

@@ -8,16 +8,18 @@ import { decodeMessage } from './steps/decode-message.js';
 import type { Rejection } from './steps/result.js';
 import { tagError } from './steps/tag-error.js';
 import type { EventRow } from '../../lib/clickhouse/error-events.js';
+import { fail, ok, type Result } from '../../lib/result.js';
 import { derivedEventId, toRow, type MessageSource } from './steps/to-row.js';
 import { createEventValidator } from './steps/validate-event.js';
 
 /** A valid event whose eventId a recent stored message of the partition already brought: not stored, not dead-lettered. */
 export interface DuplicateEvent {
-  ok: false;
-  duplicate: { eventId: string; firstOffset: number };
+  reason: 'duplicate';
+  eventId: string;
+  firstOffset: number;
 }
 
-export type PipelineOutcome = { ok: true; row: EventRow } | Rejection | DuplicateEvent;
+export type PipelineOutcome = Result<EventRow, Rejection | DuplicateEvent>;
 
 export type Pipeline = (value: Buffer | null, source: MessageSource, referenceTimeMs: number, seenEventIds?: EventIdWindow) => PipelineOutcome;
 
@@ -33,11 +35,9 @@ export function createPipeline(opts: Pick<Config['clickhouse'], 'rawRetentionDay
     // same as none (the window's seed cannot tell them apart in ClickHouse).
     if (seenEventIds && event.eventId !== undefined && event.eventId !== derivedEventId(source)) {
       const firstOffset = seenEventIds.firstOffset(event.eventId, source.offset);
-      if (firstOffset !== undefined) return { ok: false, duplicate: { eventId: event.eventId, firstOffset } };
+      if (firstOffset !== undefined) return fail({ reason: 'duplicate', eventId: event.eventId, firstOffset });
       seenEventIds.record(event.eventId, source.offset);
     }
-    return { ok: true, row: toRow(event, timeMs, tagError(event), source) };
+    return ok(toRow(event, timeMs, tagError(event), source));
   };
 }
-
-export const isDuplicate = (outcome: PipelineOutcome): outcome is DuplicateEvent => !outcome.ok && 'duplicate' in outcome;

@@ -6,7 +6,8 @@ import type { ClickHouse } from '../../lib/clickhouse/client.js';
 import type { Config } from '../../lib/config.js';
 import type { Logger } from '../../lib/log.js';
 import type { Registry } from '../../lib/metrics.js';
-import { Abandoned, backoffDelayMs, sleep } from './backoff.js';
+import { Abandoned, retryUntilAbandoned } from '../../lib/retry.js';
+import { within } from '../../lib/timeout.js';
 import { createInsert, errorText, type InsertLines } from './clickhouse-writer.js';
 import { createKafkaSource, type KafkaSource } from './consumer.js';
 import { createDeadLetterQueue, type DeadLetterQueue } from './dead-letter.js';
@@ -181,30 +182,22 @@ export function createIngestWorker(deps: IngestWorkerDeps): IngestWorker {
   /** Runs `step` until it succeeds (the worker is not ready while it fails); undefined once the assignment is revoked. */
   async function untilDone<T>(what: string, epoch: number, revoked: AbortSignal, step: () => Promise<T>): Promise<T | undefined> {
     try {
-      return await retryUntilRevoked(what, epoch, revoked, step);
+      return await retryUntilAbandoned(step, {
+        signal: revoked,
+        maxDelayMs: config.ingest.retryMaxMs,
+        failed: (err) => {
+          logger.warn({ err: errorText(err), epoch }, `${what} failed; retrying`);
+          initFailing = `${what} failing: ${errorText(err)}`;
+          readiness();
+        },
+      });
+    } catch (err) {
+      if (err instanceof Abandoned) return undefined;
+      throw err;
     } finally {
       if (initFailing !== undefined) {
         initFailing = undefined;
         readiness();
-      }
-    }
-  }
-
-  async function retryUntilRevoked<T>(what: string, epoch: number, revoked: AbortSignal, step: () => Promise<T>): Promise<T | undefined> {
-    for (let attempt = 0; ; attempt++) {
-      if (revoked.aborted) return undefined;
-      try {
-        return await step();
-      } catch (err) {
-        logger.warn({ err: errorText(err), epoch }, `${what} failed; retrying`);
-        initFailing = `${what} failing: ${errorText(err)}`;
-        readiness();
-        try {
-          await sleep(backoffDelayMs(attempt, config.ingest.retryMaxMs), revoked);
-        } catch (e) {
-          if (!(e instanceof Abandoned)) throw e;
-          return undefined;
-        }
       }
     }
   }
@@ -253,15 +246,17 @@ export function createIngestWorker(deps: IngestWorkerDeps): IngestWorker {
       const flushMs = Math.max(budgetMs - Math.min(DISCONNECT_RESERVE_MS, budgetMs / 3), 0);
       const started = Date.now();
       const draining = [...flows.values()];
-      const flushed = await withinMs(Promise.all(draining.map((f) => f.drain())), flushMs);
+      const flushed = await within(Promise.all(draining.map((f) => f.drain())).then(() => true), flushMs, false);
       if (!flushed) logger.warn({ flushMs }, 'flush did not finish in time; the unfinished ranges will be re-sent by the next owner');
       for (const flow of draining) flow.revoke();
       const remainingMs = Math.max(budgetMs - (Date.now() - started), 500);
-      const disconnected = await withinMs(
+      const disconnected = await within(
         Promise.allSettled([source.stop(), deadLetters.disconnect(), admin.disconnect()]).then((results) => {
           for (const r of results) if (r.status === 'rejected') logger.warn({ err: errorText(r.reason) }, 'disconnect failed');
+          return true;
         }),
         remainingMs,
+        false,
       );
       if (!disconnected) logger.warn({ remainingMs }, 'leaving the group did not finish in time');
       state = 'stopped';
@@ -277,17 +272,4 @@ export function createIngestWorker(deps: IngestWorkerDeps): IngestWorker {
       return { consumedTotal: counters.consumed, insertedTotal: counters.inserted, rejectedTotal: counters.rejected, duplicatesTotal: counters.duplicates, lag };
     },
   };
-}
-
-/** True when `work` settled within `ms`; it keeps running otherwise (its result is ignored). */
-async function withinMs(work: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([work.then(() => true), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

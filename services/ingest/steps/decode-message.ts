@@ -2,7 +2,8 @@
 // so an oversized or mis-encoded message costs no JSON work.
 import { isUtf8 } from 'node:buffer';
 import { MAX_MESSAGE_BYTES } from '../../../lib/contract/index.js';
-import { ok, reject, type StepResult } from './result.js';
+import { ok } from '../../../lib/result.js';
+import { reject, type StepResult } from './result.js';
 
 export type JsonObject = Record<string, unknown>;
 

@@ -1,5 +1,6 @@
-// What every pipeline step returns: the value it produced, or why the message is dead-lettered.
-// Steps never throw on bad input; a thrown error means a bug or a broken dependency.
+// What every pipeline step returns (lib/result.ts): the value it produced, or why the message is
+// dead-lettered. Steps never throw on bad input; a thrown error means a bug or a broken dependency.
+import { fail, type Failed, type Result } from '../../../lib/result.js';
 
 /** Why a message went to the dead-letter topic. These strings are the `reason` label and DLQ header. */
 export const REJECT_REASONS = [
@@ -18,14 +19,11 @@ export const REJECT_REASONS = [
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
 export interface Rejection {
-  ok: false;
   reason: RejectReason;
   /** Human-readable, for the `errpulse-detail` header and logs. */
   detail: string;
 }
 
-export type StepResult<T> = { ok: true; value: T } | Rejection;
+export type StepResult<T> = Result<T, Rejection>;
 
-export const ok = <T>(value: T): { ok: true; value: T } => ({ ok: true, value });
-
-export const reject = (reason: RejectReason, detail: string): Rejection => ({ ok: false, reason, detail });
+export const reject = (reason: RejectReason, detail: string): Failed<Rejection> => fail({ reason, detail });

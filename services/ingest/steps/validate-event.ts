@@ -5,7 +5,8 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.
 import addFormatsModule from 'ajv-formats';
 import { API_ERROR_EVENT_V1_SCHEMA, MAX_FUTURE_SKEW_MS, type ApiErrorEventV1 } from '../../../lib/contract/index.js';
 import type { JsonObject } from './decode-message.js';
-import { ok, reject, type StepResult } from './result.js';
+import { ok } from '../../../lib/result.js';
+import { reject, type StepResult } from './result.js';
 
 // ajv-formats is CommonJS with a default export; under NodeNext it arrives as the module object.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;

@@ -24,17 +24,17 @@ describe('decodeMessage', () => {
     ['null.json', 'not_object'],
     ['invalid-utf8.bin', 'invalid_utf8'],
   ])('rejects %s as %s', (name, reason) => {
-    expect(decode(name)).toMatchObject({ ok: false, reason });
+    expect(decode(name)).toMatchObject({ ok: false, error: { reason } });
   });
 
   it('rejects a missing value (a tombstone) as not_json', () => {
-    expect(decodeMessage(null)).toMatchObject({ ok: false, reason: 'not_json', detail: 'empty message (no value)' });
-    expect(decodeMessage(Buffer.alloc(0))).toMatchObject({ ok: false, reason: 'not_json' });
+    expect(decodeMessage(null)).toMatchObject({ ok: false, error: { reason: 'not_json', detail: 'empty message (no value)' } });
+    expect(decodeMessage(Buffer.alloc(0))).toMatchObject({ ok: false, error: { reason: 'not_json' } });
   });
 
   it('rejects by size before looking at the bytes, and accepts exactly the limit', () => {
     const tooLarge = Buffer.alloc(MAX_MESSAGE_BYTES + 1, 0xff);
-    expect(decodeMessage(tooLarge)).toMatchObject({ ok: false, reason: 'too_large', detail: `message is ${MAX_MESSAGE_BYTES + 1} bytes; the limit is ${MAX_MESSAGE_BYTES}` });
+    expect(decodeMessage(tooLarge)).toMatchObject({ ok: false, error: { reason: 'too_large', detail: `message is ${MAX_MESSAGE_BYTES + 1} bytes; the limit is ${MAX_MESSAGE_BYTES}` } });
     const padding = 'x'.repeat(MAX_MESSAGE_BYTES - '{"m":""}'.length);
     const atLimit = Buffer.from(`{"m":"${padding}"}`);
     expect(atLimit.length).toBe(MAX_MESSAGE_BYTES);
@@ -42,7 +42,7 @@ describe('decodeMessage', () => {
   });
 
   it('names the JSON kind it got', () => {
-    expect(decodeMessage(Buffer.from('42'))).toMatchObject({ reason: 'not_object', detail: 'JSON is a number, not an object' });
-    expect(decodeMessage(Buffer.from('[]'))).toMatchObject({ reason: 'not_object', detail: 'JSON is an array, not an object' });
+    expect(decodeMessage(Buffer.from('42'))).toMatchObject({ ok: false, error: { reason: 'not_object', detail: 'JSON is a number, not an object' } });
+    expect(decodeMessage(Buffer.from('[]'))).toMatchObject({ ok: false, error: { reason: 'not_object', detail: 'JSON is an array, not an object' } });
   });
 });

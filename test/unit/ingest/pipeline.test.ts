@@ -19,7 +19,7 @@ describe('pipeline', () => {
   it.each(fixtures.map((f) => [f.name, f.expect, f] as const))('%s → %s', (_name, expected, fixture) => {
     const outcome = pipeline(fixture.value, { topic: 't', partition: 0, offset: 7 }, NOW);
     if (expected === 'ok') expect(outcome.ok).toBe(true);
-    else expect(outcome).toMatchObject({ ok: false, reason: expected });
+    else expect(outcome).toMatchObject({ ok: false, error: { reason: expected } });
   });
 
   it('produces a tagged row for a valid message', () => {
@@ -27,7 +27,7 @@ describe('pipeline', () => {
     const outcome = pipeline(full.value, { topic: 't', partition: 0, offset: 7 }, NOW);
     expect(outcome).toMatchObject({
       ok: true,
-      row: { event_id: 'evt-7f3c2a10-full', event_time: Date.parse('2026-06-01T11:59:00Z'), app_id: 'shop-eu.prod', category: 'User', known: true, http_status: 404, latency_ms: 12.75 },
+      value: { event_id: 'evt-7f3c2a10-full', event_time: Date.parse('2026-06-01T11:59:00Z'), app_id: 'shop-eu.prod', category: 'User', known: true, http_status: 404, latency_ms: 12.75 },
     });
   });
 
@@ -35,7 +35,7 @@ describe('pipeline', () => {
     const unknown = fixtures.find((f) => f.name === 'valid-unknown-code.json')!;
     expect(pipeline(unknown.value, { topic: 't', partition: 0, offset: 1 }, NOW)).toMatchObject({
       ok: true,
-      row: { code: 'ERR_BRAND_NEW_THING', category: 'Unknown', fault: 'unknown', known: false },
+      value: { code: 'ERR_BRAND_NEW_THING', category: 'Unknown', fault: 'unknown', known: false },
     });
   });
 });
@@ -47,23 +47,23 @@ describe('pipeline with an eventId window', () => {
 
   it('stores the first message of an eventId and reports a later one as a duplicate, not a rejection', () => {
     const seen = new EventIdWindow(100);
-    expect(pipeline(withId('e1'), source(3), NOW, seen)).toMatchObject({ ok: true, row: { event_id: 'e1' } });
-    expect(pipeline(withId('e1', { code: 'ERR_OTHER_CODE' }), source(9), NOW, seen)).toEqual({ ok: false, duplicate: { eventId: 'e1', firstOffset: 3 } });
+    expect(pipeline(withId('e1'), source(3), NOW, seen)).toMatchObject({ ok: true, value: { event_id: 'e1' } });
+    expect(pipeline(withId('e1', { code: 'ERR_OTHER_CODE' }), source(9), NOW, seen)).toEqual({ ok: false, error: { reason: 'duplicate', eventId: 'e1', firstOffset: 3 } });
   });
 
   it('never deduplicates a message without eventId, nor records one equal to its own derived id', () => {
     const seen = new EventIdWindow(100);
-    expect(pipeline(withId(undefined), source(1), NOW, seen)).toMatchObject({ ok: true, row: { event_id: 't:0:1' } });
-    expect(pipeline(withId('t:0:2'), source(2), NOW, seen)).toMatchObject({ ok: true, row: { event_id: 't:0:2' } });
+    expect(pipeline(withId(undefined), source(1), NOW, seen)).toMatchObject({ ok: true, value: { event_id: 't:0:1' } });
+    expect(pipeline(withId('t:0:2'), source(2), NOW, seen)).toMatchObject({ ok: true, value: { event_id: 't:0:2' } });
     expect(seen.count).toBe(0);
     // Another message carrying that id explicitly is not the same message: it is recorded.
     expect(pipeline(withId('t:0:2'), source(3), NOW, seen).ok).toBe(true);
-    expect(pipeline(withId('t:0:2'), source(4), NOW, seen)).toMatchObject({ duplicate: { firstOffset: 3 } });
+    expect(pipeline(withId('t:0:2'), source(4), NOW, seen)).toMatchObject({ ok: false, error: { reason: 'duplicate', firstOffset: 3 } });
   });
 
   it('does not record a message it rejects, so a valid copy after it is stored', () => {
     const seen = new EventIdWindow(100);
-    expect(pipeline(withId('e2', { timestamp: NOW + 2 * 3_600_000 }), source(1), NOW, seen)).toMatchObject({ ok: false, reason: 'timestamp_future' });
+    expect(pipeline(withId('e2', { timestamp: NOW + 2 * 3_600_000 }), source(1), NOW, seen)).toMatchObject({ ok: false, error: { reason: 'timestamp_future' } });
     expect(pipeline(withId('e2'), source(2), NOW, seen).ok).toBe(true);
   });
 

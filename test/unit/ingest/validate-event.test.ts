@@ -12,7 +12,7 @@ describe('validateEvent', () => {
   it.each(objects.map((f) => [f.name, f.expect, f] as const))('%s → %s', (_name, expected, fixture) => {
     const result = validate(JSON.parse(fixture.value.toString('utf8')) as Record<string, unknown>, NOW);
     if (expected === 'ok') expect(result).toMatchObject({ ok: true });
-    else expect(result).toMatchObject({ ok: false, reason: expected });
+    else expect(result).toMatchObject({ ok: false, error: { reason: expected } });
   });
 
   it('reads ISO-8601 with any zone and epoch milliseconds as the same instant', () => {
@@ -26,32 +26,32 @@ describe('validateEvent', () => {
     const hour = 3_600_000;
     const days30 = 30 * 86_400_000;
     expect(validate(event({ timestamp: NOW + hour }), NOW).ok).toBe(true);
-    expect(validate(event({ timestamp: NOW + hour + 1 }), NOW)).toMatchObject({ ok: false, reason: 'timestamp_future' });
+    expect(validate(event({ timestamp: NOW + hour + 1 }), NOW)).toMatchObject({ ok: false, error: { reason: 'timestamp_future' } });
     expect(validate(event({ timestamp: NOW - days30 }), NOW).ok).toBe(true);
-    expect(validate(event({ timestamp: NOW - days30 - 1 }), NOW)).toMatchObject({ ok: false, reason: 'timestamp_too_old' });
+    expect(validate(event({ timestamp: NOW - days30 - 1 }), NOW)).toMatchObject({ ok: false, error: { reason: 'timestamp_too_old' } });
   });
 
   it('judges time against the reference time it is given, not the clock', () => {
     const twoHoursAgo = NOW - 2 * 3_600_000;
     // Ahead of a reference two hours back, fine against NOW: a replay uses the recorded reference.
-    expect(validate(event({ timestamp: NOW - 1_000 }), twoHoursAgo)).toMatchObject({ ok: false, reason: 'timestamp_future' });
+    expect(validate(event({ timestamp: NOW - 1_000 }), twoHoursAgo)).toMatchObject({ ok: false, error: { reason: 'timestamp_future' } });
     expect(validate(event({ timestamp: NOW - 1_000 }), NOW).ok).toBe(true);
   });
 
   it('follows RAW_RETENTION_DAYS', () => {
     const strict = createEventValidator({ rawRetentionDays: 1 });
-    expect(strict(event({ timestamp: NOW - 2 * 86_400_000 }), NOW)).toMatchObject({ ok: false, reason: 'timestamp_too_old' });
+    expect(strict(event({ timestamp: NOW - 2 * 86_400_000 }), NOW)).toMatchObject({ ok: false, error: { reason: 'timestamp_too_old' } });
   });
 
   it('lists what is wrong in the detail', () => {
     const result = validate({ appId: 7, region: 'us', code: 'bad', httpStatus: 700 }, NOW);
     expect(result.ok).toBe(false);
     if (!result.ok) {
-      expect(result.reason).toBe('schema');
-      expect(result.detail).toContain("must have required property 'timestamp'");
-      expect(result.detail).toContain('/appId must be string');
-      expect(result.detail).toContain('/code must match pattern');
-      expect(result.detail).toContain('/httpStatus must be <= 599');
+      expect(result.error.reason).toBe('schema');
+      expect(result.error.detail).toContain("must have required property 'timestamp'");
+      expect(result.error.detail).toContain('/appId must be string');
+      expect(result.error.detail).toContain('/code must match pattern');
+      expect(result.error.detail).toContain('/httpStatus must be <= 599');
     }
   });
 
@@ -67,7 +67,7 @@ describe('validateEvent', () => {
     ['code of two characters', { code: 'AB' }],
     ['message not a string', { message: { text: 'x' } }],
   ])('rejects %s as schema', (_what, fields) => {
-    expect(validate(event(fields), NOW)).toMatchObject({ ok: false, reason: 'schema' });
+    expect(validate(event(fields), NOW)).toMatchObject({ ok: false, error: { reason: 'schema' } });
   });
 
   it.each([
@@ -76,6 +76,6 @@ describe('validateEvent', () => {
     ['a date that does not exist', '2026-02-30T00:00:00Z'],
     ['a month 13', '2026-13-01T00:00:00Z'],
   ])('rejects %s as timestamp_unparsable', (_what, timestamp) => {
-    expect(validate(event({ timestamp }), NOW)).toMatchObject({ ok: false, reason: 'timestamp_unparsable' });
+    expect(validate(event({ timestamp }), NOW)).toMatchObject({ ok: false, error: { reason: 'timestamp_unparsable' } });
   });
 });
