@@ -10,8 +10,11 @@ import { migrate, schemaOptions } from '../lib/clickhouse/migrate.js';
 import type { Config } from '../lib/config.js';
 import { createKafka } from '../lib/kafka/client.js';
 import { createLogger } from '../lib/log.js';
-import { encodeRow, EVENTS_TABLE, type EventRow } from '../lib/clickhouse/error-events.js';
-import { createInsert, insertSettings } from '../services/ingest/clickhouse-writer.js';
+import { Readable } from 'node:stream';
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { encodeRow, EVENT_ROW_COLUMNS, EVENTS_TABLE, rowBinary, type EventRow } from '../lib/clickhouse/error-events.js';
+import type { InsertFormat } from '../lib/clickhouse/insert.js';
+import { insertSettings } from '../services/ingest/clickhouse-writer.js';
 import { createPipeline } from '../services/ingest/pipeline.js';
 import { createIngestWorker } from '../services/ingest/worker.js';
 import { BENCH_LOG_LEVEL, benchEvents } from './ingest-events.js';
@@ -35,17 +38,21 @@ export interface ConsumeResult {
   perSecond: number;
 }
 
+export interface InsertMethodResult {
+  method: string;
+  ms: number;
+  perSecond: number;
+  /** CPU of the whole process per row while the inserts ran: mostly the engine's cost, in µs. */
+  cpuMicrosPerRow: number;
+}
+
 export interface InsertResult {
   rows: number;
   batchRows: number;
   concurrency: number;
   encodeTsvMs: number;
-  tsvInsertMs: number;
-  tsvPerSecond: number;
-  /** CPU of the whole process per row while the TabSeparated inserts ran: the engine's cost, in µs. */
-  tsvCpuMicrosPerRow: number;
-  jsonInsertMs: number;
-  jsonPerSecond: number;
+  encodeRowBinaryMs: number;
+  methods: InsertMethodResult[];
 }
 
 export interface EndToEndResult {
@@ -101,8 +108,8 @@ export interface FreshnessResult {
 
 const log = createLogger(BENCH_LOG_LEVEL, 'bench-ingest', 2);
 
-async function openClickHouse(config: Config): Promise<ClickHouse> {
-  const ch = await connectClickHouse(config.clickhouse, { createDatabase: true });
+async function openClickHouse(config: Config, insertSessions?: number): Promise<ClickHouse> {
+  const ch = await connectClickHouse(config.clickhouse, { createDatabase: true, ...(insertSessions ? { insertSessions } : {}) });
   await migrate(ch.client, schemaOptions(config.clickhouse));
   return ch;
 }
@@ -165,48 +172,80 @@ async function timedInserts<T>(rows: T[], batchRows: number, concurrency: number
   return performance.now() - started;
 }
 
-/** Ceiling 2: ClickHouse taking the same rows, with the schema's rollup views, no Kafka. */
+/**
+ * Ceiling 2: ClickHouse taking the same rows, with the schema's rollup views, no Kafka: the same batches
+ * sent each way the engine can take them, each method into a database of its own.
+ */
 async function insert(o: PhaseOptions): Promise<InsertResult> {
   const batchRows = o.config.ingest.batchMaxRows;
   const concurrency = o.partitions;
   const rows = benchRows(o);
+  const batches: EventRow[][] = [];
+  for (let i = 0; i < rows.length; i += batchRows) batches.push(rows.slice(i, i + batchRows));
   // Bodies are built before the clock starts, as the worker builds them while batches fill.
   let started = performance.now();
-  const bodies: string[][] = [];
-  for (let i = 0; i < rows.length; i += batchRows) bodies.push([rows.slice(i, i + batchRows).map(encodeRow).join('')]);
+  const tsvBodies = batches.map((b) => [b.map(encodeRow).join('')]);
   const encodeTsvMs = performance.now() - started;
-
-  const tsvDb = { ...o.config, clickhouse: { ...o.config.clickhouse, database: `${o.config.clickhouse.database}_tsv` } };
-  const tsv = await openClickHouse(tsvDb);
-  const insertTsv = createInsert(tsv);
-  const cpuBefore = process.cpuUsage();
-  const tsvInsertMs = await timedInserts(bodies, 1, concurrency, ([body], n) => insertTsv(body!, `bench:tsv:${n}`));
-  const cpu = process.cpuUsage(cpuBefore);
-  await tsv.client.command({ query: `DROP DATABASE ${tsvDb.clickhouse.database}` });
-  await tsv.close();
-
-  // The same rows as JSONEachRow objects, serialised by the client: the format the brief started from.
-  const jsonDb = { ...o.config, clickhouse: { ...o.config.clickhouse, database: `${o.config.clickhouse.database}_json` } };
-  const json = await openClickHouse(jsonDb);
-  const jsonRows = rows.map((r) => ({ ...r, event_time: new Date(r.event_time).toISOString().slice(0, 23).replace('T', ' ') }));
   started = performance.now();
-  const jsonInsertMs = await timedInserts(jsonRows, batchRows, concurrency, async (batch, n) => {
-    await json.client.insert({ table: EVENTS_TABLE, values: batch, format: 'JSONEachRow', clickhouse_settings: insertSettings(`bench:json:${n}`) });
-  });
-  await json.client.command({ query: `DROP DATABASE ${jsonDb.clickhouse.database}` });
-  await json.close();
-  return {
-    rows: rows.length,
-    batchRows,
-    concurrency,
-    encodeTsvMs,
-    tsvInsertMs,
-    tsvPerSecond: (rows.length / tsvInsertMs) * 1000,
-    tsvCpuMicrosPerRow: (cpu.user + cpu.system) / rows.length,
-    jsonInsertMs,
-    jsonPerSecond: (rows.length / jsonInsertMs) * 1000,
+  const binBodies = batches.map((b) => rowBinary(b));
+  const encodeRowBinaryMs = performance.now() - started;
+
+  const methods: InsertMethodResult[] = [];
+  const measure = async (method: string, sessions: number, run: (ch: ClickHouse, n: number) => Promise<void>) => {
+    const db = { ...o.config, clickhouse: { ...o.config.clickhouse, database: `${o.config.clickhouse.database}_${methods.length}` } };
+    const ch = await openClickHouse(db, sessions);
+    const cpuBefore = process.cpuUsage();
+    const ms = await timedInserts(batches, 1, concurrency, async (_b, n) => run(ch, n));
+    const cpu = process.cpuUsage(cpuBefore);
+    const [stored] = await (await ch.client.query({ query: 'SELECT count() AS n FROM error_events', format: 'JSONEachRow' })).json<{ n: number }>();
+    if (Number(stored?.n) !== rows.length) throw new Error(`${method}: expected ${rows.length} rows, ClickHouse has ${stored?.n}`);
+    await ch.client.command({ query: `DROP DATABASE ${db.clickhouse.database}` });
+    await ch.close();
+    methods.push({ method, ms, perSecond: (rows.length / ms) * 1000, cpuMicrosPerRow: (cpu.user + cpu.system) / rows.length });
+    log.warn({ method, perSecond: Math.round((rows.length / ms) * 1000) }, 'insert method measured');
   };
+  const block = (format: InsertFormat, data: readonly (Buffer | string)[], n: number) => ({
+    table: EVENTS_TABLE,
+    columns: EVENT_ROW_COLUMNS,
+    format,
+    data,
+    settings: insertSettings(`bench:${format}:${n}`),
+  });
+  const embedded = !o.config.clickhouse.url;
+  if (embedded) {
+    // The path before: @clickhouse/client on chdb/connection, which sends each setting as a session
+    // SET and the rows inline after the statement (and with them whatever stdin holds).
+    const { createChdbConnection } = await import('chdb/connection');
+    await measure('inline rows, settings as separate SETs (chdb/connection; before)', 1, async (ch, n) => {
+      const client = (inlineClients[ch.database] ??= createClient({ connection: createChdbConnection({ path: ch.location }) as never }));
+      await client.insert({
+        table: `${ch.database}.${EVENTS_TABLE}`,
+        columns: EVENT_ROW_COLUMNS,
+        format: 'TabSeparated',
+        values: Readable.from(tsvBodies[n]!),
+        clickhouse_settings: { ...insertSettings(`bench:inline:${n}`), max_execution_time: 300, output_format_json_quote_64bit_integers: 0 },
+      });
+    });
+    // One statement with its settings, rows inline, one session.
+    const { Session } = await import('chdb');
+    await measure('inline rows, one statement with SETTINGS, one session', 1, async (ch, n) => {
+      const session = (inlineSessions[ch.database] ??= new Session(ch.location));
+      const settings = Object.entries(insertSettings(`bench:one:${n}`)).map(([k, v]) => `${k} = ${typeof v === 'string' ? `'${v}'` : v}`);
+      await session.queryAsync(
+        `INSERT INTO ${ch.database}.${EVENTS_TABLE} (${EVENT_ROW_COLUMNS.join(', ')}) SETTINGS ${settings.join(', ')} FORMAT TabSeparated\n${tsvBodies[n]![0]}`,
+      );
+    });
+    await measure('TabSeparated, file() from /dev/shm, one session', 1, (ch, n) => ch.insertBlock(block('TabSeparated', tsvBodies[n]!, n)));
+  }
+  await measure(`TabSeparated, insertBlock, ${concurrency} sessions`, concurrency, (ch, n) => ch.insertBlock(block('TabSeparated', tsvBodies[n]!, n)));
+  await measure(`RowBinary, insertBlock, ${concurrency} sessions (the worker's path)`, concurrency, (ch, n) => ch.insertBlock(block('RowBinary', binBodies[n]!, n)));
+  for (const c of Object.values(inlineClients)) await c.close();
+  for (const s of Object.values(inlineSessions)) s.close();
+  return { rows: rows.length, batchRows, concurrency, encodeTsvMs, encodeRowBinaryMs, methods };
 }
+
+const inlineClients: Record<string, ClickHouseClient> = {};
+const inlineSessions: Record<string, { queryAsync(sql: string): Promise<unknown>; close(): void }> = {};
 
 /** The worker, as `errpulse ingest` runs it, draining the pre-produced topic into ClickHouse. */
 async function endToEnd(o: PhaseOptions): Promise<EndToEndResult> {

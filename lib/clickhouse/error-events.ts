@@ -66,7 +66,12 @@ const nullable =
     }
   };
 const FAULTS = { client: 1, server: 2, unknown: 3 } as const;
-const fault = (w: RowBinaryWriter, v: ErrorTags['fault']) => w.uint8(FAULTS[v]);
+// The engine does not check an Enum8 value read in RowBinary, so one outside the enum is refused here.
+const fault = (w: RowBinaryWriter, v: ErrorTags['fault']) => {
+  const n = FAULTS[v] as number | undefined;
+  if (n === undefined) throw new TypeError(`fault must be client, server or unknown, not ${JSON.stringify(v)}`);
+  w.uint8(n);
+};
 
 /** The columns the ingest worker sends, in table order. */
 export const EVENT_COLUMNS = {
@@ -121,10 +126,19 @@ export function encodeRow(row: EventRow): string {
 
 const WRITERS = NAMES.map((name) => EVENT_COLUMNS[name].write as (w: RowBinaryWriter, value: unknown) => void);
 
-/** One row in RowBinary, columns in EVENT_ROW_COLUMNS order, appended to `w` as one finished row. */
+/** One row in RowBinary, columns in EVENT_ROW_COLUMNS order, appended to `w` (the caller ends the row). */
 export function writeRow(w: RowBinaryWriter, row: EventRow): void {
   for (let i = 0; i < WRITERS.length; i++) WRITERS[i]!(w, row[NAMES[i]!]);
-  w.endRow();
 }
 
 export { RowBinaryWriter };
+
+/** Rows in RowBinary, as pieces to concatenate: the body of one INSERT (tools, tests and benchmarks). */
+export function rowBinary(rows: readonly EventRow[]): Buffer[] {
+  const w = new RowBinaryWriter();
+  for (const row of rows) {
+    writeRow(w, row);
+    w.endRow();
+  }
+  return w.bytes();
+}

@@ -103,6 +103,14 @@ export class RowBinaryWriter {
     this.at += 8;
   }
 
+  /** Bytes already in RowBinary form (a value encoded elsewhere), as they are. */
+  raw(bytes: Buffer | string): void {
+    const b = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
+    this.ensure(b.length);
+    b.copy(this.buf, this.at);
+    this.at += b.length;
+  }
+
   string(s: string): void {
     // Most values are short: write the bytes after a one-byte length, fix the length up afterwards.
     if (s.length < 43) {

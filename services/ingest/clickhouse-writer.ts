@@ -1,7 +1,7 @@
 // The ClickHouse side of ingest: one INSERT with its deduplication token, which failures are worth
 // retrying, and how rows ClickHouse refuses are isolated instead of blocking the partition. Rows are
-// encoded by lib/clickhouse/error-events.ts as TabSeparated: measured against JSONEachRow in
-// bench/ingest.ts, it is cheaper to build here and to parse on the server (BENCHMARKS.md).
+// encoded by lib/clickhouse/error-events.ts in RowBinary: measured against TabSeparated and JSONEachRow
+// in bench/ingest.ts, it is the cheapest to build here and to parse in the engine (BENCHMARKS.md).
 import type { ClickHouse } from '../../lib/clickhouse/client.js';
 import { EVENT_ROW_COLUMNS, EVENTS_TABLE } from '../../lib/clickhouse/error-events.js';
 
@@ -20,16 +20,16 @@ export function insertSettings(token: string) {
   } as const;
 }
 
-/** One INSERT attempt of encoded rows (pieces of text to concatenate); throws what ClickHouse (or the network) threw. */
-export type InsertLines = (lines: readonly string[], token: string, signal?: AbortSignal) => Promise<void>;
+/** One INSERT attempt of RowBinary rows (pieces to concatenate); throws what ClickHouse (or the network) threw. */
+export type InsertRows = (data: readonly Buffer[], token: string, signal?: AbortSignal) => Promise<void>;
 
-export function createInsert(clickhouse: ClickHouse, table = EVENTS_TABLE): InsertLines {
-  return async (lines, token, signal) => {
+export function createInsert(clickhouse: ClickHouse, table = EVENTS_TABLE): InsertRows {
+  return async (data, token, signal) => {
     await clickhouse.insertBlock({
       table,
       columns: EVENT_ROW_COLUMNS,
-      format: 'TabSeparated',
-      data: lines,
+      format: 'RowBinary',
+      data,
       settings: insertSettings(token),
       ...(signal ? { signal } : {}),
     });
@@ -73,10 +73,10 @@ export function classifyInsertError(err: unknown): InsertFailure {
 /** What the isolation needs from a batch's rows (row-set.ts). */
 export interface InsertableRows {
   readonly count: number;
-  /** All rows, as pieces of text to concatenate. */
-  text(): readonly string[];
-  /** The lines of rows [start, end). */
-  lines(start: number, end: number): readonly string[];
+  /** All rows, as pieces to concatenate. */
+  data(): readonly Buffer[];
+  /** Rows [start, end). */
+  slice(start: number, end: number): readonly Buffer[];
 }
 
 export interface RefusedRow {
@@ -106,7 +106,7 @@ export interface IsolationHooks {
  * wrote nothing under its token.
  */
 export async function insertIsolatingBadRows(
-  insert: InsertLines,
+  insert: InsertRows,
   rows: InsertableRows,
   token: string,
   opts: { alreadySplit: boolean; signal?: AbortSignal; hooks: IsolationHooks },
@@ -118,7 +118,7 @@ export async function insertIsolatingBadRows(
     if (tryWhole) {
       try {
         const whole = start === 0 && end === rows.count;
-        await insert(whole ? rows.text() : rows.lines(start, end), rangeToken, opts.signal);
+        await insert(whole ? rows.data() : rows.slice(start, end), rangeToken, opts.signal);
         result.inserted += end - start;
         return;
       } catch (err) {

@@ -11,8 +11,8 @@ import type { KafkaMessage } from 'kafkajs';
 import type { Logger } from '../../lib/log.js';
 import { Abandoned, retryUntilAbandoned } from '../../lib/retry.js';
 import { BatchBuilder, type Batch, type BatchLimits } from './batcher.js';
-import { encodeRow } from '../../lib/clickhouse/error-events.js';
-import { classifyInsertError, errorText, insertIsolatingBadRows, type InsertLines } from './clickhouse-writer.js';
+import { writeRow } from '../../lib/clickhouse/error-events.js';
+import { classifyInsertError, errorText, insertIsolatingBadRows, type InsertRows } from './clickhouse-writer.js';
 import type { PartitionControls } from './consumer.js';
 import type { DeadLetterQueue } from './dead-letter.js';
 import { EventIdWindow, type SeenEventId } from './event-id-window.js';
@@ -30,7 +30,7 @@ export interface PartitionFlowDeps {
   /** Offsets an explicit eventId stays in the window for (INGEST_EVENT_ID_WINDOW). */
   eventIdWindow: number;
   pipeline: Pipeline;
-  insert: InsertLines;
+  insert: InsertRows;
   deadLetters: DeadLetterQueue;
   commit(offset: number, metadata: string): Promise<boolean>;
   pause(): void;
@@ -118,7 +118,8 @@ export class PartitionFlow {
       const referenceTimeMs = this.filling.referenceTimeFor(offset);
       const outcome = this.deps.pipeline(message.value, { topic, partition, offset }, referenceTimeMs, this.seenEventIds);
       if (outcome.ok) {
-        this.filling.addRow({ line: encodeRow(outcome.value), offset, key: message.key, value: message.value });
+        const row = outcome.value;
+        this.filling.addRow({ write: (w) => writeRow(w, row), offset, key: message.key, value: message.value });
       } else if (outcome.error.reason === 'duplicate') {
         this.filling.addDuplicate(offset, message.value);
       } else {
@@ -266,10 +267,10 @@ export class PartitionFlow {
     if (!nextCommitsForUs) await this.retry('Kafka offset commit', () => this.commit(doneCommit(batch)));
   }
 
-  private readonly timedInsert: InsertLines = async (lines, token, signal) => {
+  private readonly timedInsert: InsertRows = async (data, token, signal) => {
     const started = performance.now();
     try {
-      await this.deps.insert(lines, token, signal);
+      await this.deps.insert(data, token, signal);
       this.deps.metrics.insertDuration.observe((performance.now() - started) / 1000);
     } catch (err) {
       this.deps.metrics.insertFailures.inc({ retryable: String(classifyInsertError(err) === 'retryable') });

@@ -8,7 +8,7 @@ import type { Logger } from '../../lib/log.js';
 import type { Registry } from '../../lib/metrics.js';
 import { Abandoned, retryUntilAbandoned } from '../../lib/retry.js';
 import { within } from '../../lib/timeout.js';
-import { createInsert, errorText, type InsertLines } from './clickhouse-writer.js';
+import { createInsert, errorText, type InsertRows } from './clickhouse-writer.js';
 import { createKafkaSource, type KafkaSource } from './consumer.js';
 import { createDeadLetterQueue, type DeadLetterQueue } from './dead-letter.js';
 import { seedEventIdWindow, type SeenEventId } from './event-id-window.js';
@@ -24,7 +24,7 @@ export interface IngestWorkerDeps {
   logger: Logger;
   registry: Registry;
   /** Replaces the ClickHouse insert (fault-injection tests); defaults to the real one. */
-  insert?: InsertLines;
+  insert?: InsertRows;
 }
 
 export interface Readiness {
