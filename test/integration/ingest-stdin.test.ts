@@ -7,32 +7,21 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Admin, Kafka } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lib/config.js';
-import { createTopic, testBrokers, testKafka, uniqueName, waitFor } from '../support/kafka.js';
-import { expectEveryEventOnce } from './ingest-harness.js';
+import { createTopic, testBrokers, uniqueName, waitFor } from '../support/kafka.js';
+import { expectEveryEventOnce, useTestBroker } from './ingest-harness.js';
 import { exited, freePort, fullyCommitted, ingestTotalsInChild, produce, simulatedStream, spawnIngestWorker, workerConfig } from './ingest-support.js';
 
 const EVENTS = 6_000;
 
 describe('ingest with data piped into its standard input', () => {
-  let kafka: Kafka;
-  let admin: Admin;
+  const broker = useTestBroker();
   const dataDir = mkdtempSync(join(tmpdir(), 'errpulse-test-stdin-'));
-
-  beforeAll(async () => {
-    kafka = testKafka();
-    admin = kafka.admin();
-    await admin.connect();
-  });
-
-  afterAll(async () => {
-    await admin.disconnect();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('stores every event exactly once and dead-letters nothing, whatever arrives on stdin', { timeout: 120_000 }, async () => {
+    const { kafka, admin } = broker;
     const topic = await createTopic(kafka, { prefix: 'stdin', numPartitions: 2 });
     const dlqTopic = await createTopic(kafka, { prefix: 'stdin_dlq' });
     const groupId = uniqueName('ingest_stdin');
