@@ -222,7 +222,7 @@ async function insert(o: PhaseOptions): Promise<InsertResult> {
         table: `${ch.database}.${EVENTS_TABLE}`,
         columns: EVENT_ROW_COLUMNS,
         format: 'TabSeparated',
-        values: Readable.from(tsvBodies[n]!),
+        values: Readable.from(tsvBodies[n]!, { objectMode: false }),
         clickhouse_settings: { ...insertSettings(`bench:inline:${n}`), max_execution_time: 300, output_format_json_quote_64bit_integers: 0 },
       });
     });

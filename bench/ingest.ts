@@ -153,7 +153,9 @@ async function producePaced(kafka: Kafka, topic: string, rate: number, seconds: 
   const started = Date.now();
   let sent = 0;
   while (sent < total) {
-    const due = Math.min(total, Math.floor(((Date.now() - started) / 1000) * rate) + 1);
+    // At most 1,000 per request: a producer that fell behind (a busy machine) must not build a request
+    // larger than the broker accepts.
+    const due = Math.min(total, Math.floor(((Date.now() - started) / 1000) * rate) + 1, sent + 1_000);
     if (due > sent) {
       const messages = [];
       for (; sent < due; sent++) {
