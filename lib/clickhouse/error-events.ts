@@ -1,5 +1,5 @@
 // The error_events table, defined once: its name, its columns in table order with their ClickHouse
-// types, the row type the ingest worker builds, and the TabSeparated encoding of a row, all derived from
+// types, the row type the ingest worker builds, and a row's RowBinary (what the worker sends) and TabSeparated forms, all derived from
 // the column list below. The migration (migrations/0001_error_events.sql) creates the table; a test
 // compares this list with DESCRIBE TABLE on the real engine (test/integration/clickhouse-schema.test.ts),
 // so the two cannot drift apart. Adding an enrichment column: a migration, a line here, and the value in
@@ -100,7 +100,7 @@ export const EVENT_COLUMNS = {
   kafka_offset: column<number>('UInt64', number, u64),
 } as const;
 
-/** Columns ClickHouse fills itself (their DEFAULT), after the sent ones. */
+/** Columns ClickHouse fills itself (their DEFAULT); inserts leave them out. */
 export const SERVER_FILLED_COLUMNS = {
   ingested_at: "DateTime64(3, 'UTC')",
 } as const;

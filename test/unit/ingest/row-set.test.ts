@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RowSet, type RowBytes } from '../../../services/ingest/row-set.js';
+import { RowSet, type RowBytes } from '../../../services/ingest/batch/row-set.js';
 
 const line = (text: string): RowBytes => (w) => w.raw(text);
 const joined = (pieces: readonly Buffer[]) => Buffer.concat(pieces).toString();

@@ -1,7 +1,7 @@
 // The eventId window: which messages count as duplicates, and that its state can be rebuilt from what
 // was stored (the property a restart and a replay rely on).
 import { describe, expect, it } from 'vitest';
-import { EventIdWindow, type SeenEventId } from '../../../services/ingest/event-id-window.js';
+import { EventIdWindow, type SeenEventId } from '../../../services/ingest/transforms/dedupe.js';
 
 /** Runs ids (one per offset, from `start`) through a window the way the pipeline does; returns what it stored. */
 function consume(window: EventIdWindow, ids: readonly (string | undefined)[], start = 0): { stored: SeenEventId[]; dropped: number[] } {
@@ -71,7 +71,7 @@ describe('EventIdWindow', () => {
     const continuous = consume(new EventIdWindow(size), ids);
     for (const restartAt of [0, 1, 100, 249, 250, 251, 1_234, 2_999]) {
       const seeded = new EventIdWindow(size);
-      // What seedEventIdWindow() reads from ClickHouse: the rows stored in [restartAt - size, restartAt).
+      // What seedEventIdWindow() (assignment.ts) reads from ClickHouse: the rows stored in [restartAt - size, restartAt).
       for (const row of continuous.stored.filter((r) => r.offset >= restartAt - size && r.offset < restartAt)) seeded.record(row.eventId, row.offset);
       const after = consume(seeded, ids.slice(restartAt), restartAt);
       expect([restartAt, after.dropped]).toEqual([restartAt, continuous.dropped.filter((o) => o >= restartAt)]);

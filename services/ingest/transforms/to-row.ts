@@ -1,6 +1,7 @@
-// Step 4: a validated, tagged event → the error_events row (its columns: lib/clickhouse/error-events.ts). Deterministic: the same message at the
-// same offset always gives the same row (no clocks, no random ids), which is what lets a replayed
-// batch be recognised by ClickHouse's insert deduplication.
+// Transform 5, encode (with the tags of transform 4): a validated event → its error_events row
+// (columns and encoding: lib/clickhouse/error-events.ts). Deterministic: the same message at the same
+// offset always gives the same row (no clocks, no random ids), which is what lets a replayed batch be
+// recognised by ClickHouse's insert deduplication.
 import type { ErrorTags } from '../../../lib/catalog/index.js';
 import type { EventRow } from '../../../lib/clickhouse/error-events.js';
 import { MAX_STORED_MESSAGE_BYTES, type ApiErrorEventV1 } from '../../../lib/contract/index.js';
@@ -16,7 +17,10 @@ export function derivedEventId(source: MessageSource): string {
   return `${source.topic}:${source.partition}:${source.offset}`;
 }
 
-export function toRow(event: ApiErrorEventV1, timeMs: number, tags: ErrorTags, source: MessageSource): EventRow {
+/** The catalog tags the row stores; the catalog's slug and severity stay in the catalog (its dictionary serves them to SQL). */
+export type StoredTags = Pick<ErrorTags, 'category' | 'family' | 'fault' | 'known'>;
+
+export function toRow(event: ApiErrorEventV1, timeMs: number, tags: StoredTags, source: MessageSource): EventRow {
   return {
     event_id: event.eventId ?? derivedEventId(source),
     event_time: timeMs,

@@ -2,7 +2,7 @@
 // A batch closes on rows, on bytes or on age; a replayed range closes exactly where it closed before,
 // whatever the limits are now, so its deduplication token still names the same rows.
 import { RowSet, type RowBytes } from './row-set.js';
-import type { RejectReason } from './steps/result.js';
+import type { RejectReason } from '../transforms/rejection.js';
 
 /** A row ready for the writer: how to write its columns, plus what the dead-letter path would need. */
 export interface EncodedRow {
@@ -30,13 +30,13 @@ export interface Batch extends OffsetRange {
   partition: number;
   rows: RowSet;
   rejected: RejectedMessage[];
-  /** Messages dropped because their eventId was already stored (see event-id-window.ts); their offsets are part of the range. */
+  /** Messages dropped because their eventId was already stored (see transforms/dedupe.ts); their offsets are part of the range. */
   duplicates: number;
   /** Wall-clock time the timestamp rules were applied with; recorded with the range for replays. */
   referenceTimeMs: number;
   /** The range was found in flight after (re)assignment: this batch re-sends it. */
   replay: boolean;
-  /** A previous attempt split this range to isolate rows ClickHouse refused (see clickhouse-writer). */
+  /** A previous attempt split this range to isolate rows ClickHouse refused (see sinks/clickhouse.ts). */
   split: boolean;
 }
 

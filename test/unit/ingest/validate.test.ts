@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createEventValidator } from '../../../services/ingest/steps/validate-event.js';
+import { createEventValidator } from '../../../services/ingest/transforms/validate.js';
 import { loadMessageFixtures } from '../../fixtures/messages/load.js';
 
 const NOW = Date.parse('2026-06-01T12:00:00Z');

@@ -1,4 +1,4 @@
-// What every pipeline step returns (lib/result.ts): the value it produced, or why the message is
+// What every transform returns (lib/result.ts): the value it produced, or why the message is
 // dead-lettered. Steps never throw on bad input; a thrown error means a bug or a broken dependency.
 import { fail, type Failed, type Result } from '../../../lib/result.js';
 

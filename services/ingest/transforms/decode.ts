@@ -1,9 +1,9 @@
-// Step 1: Kafka message bytes → a parsed JSON object. Size and encoding are checked before parsing,
+// Transform 1, decode: Kafka message bytes → a parsed JSON object. Size and encoding are checked before parsing,
 // so an oversized or mis-encoded message costs no JSON work.
 import { isUtf8 } from 'node:buffer';
 import { MAX_MESSAGE_BYTES } from '../../../lib/contract/index.js';
 import { ok } from '../../../lib/result.js';
-import { reject, type StepResult } from './result.js';
+import { reject, type StepResult } from './rejection.js';
 
 export type JsonObject = Record<string, unknown>;
 

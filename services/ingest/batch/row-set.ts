@@ -3,7 +3,7 @@
 // (needed only if ClickHouse refuses a row and it must be dead-lettered) are copied into blocks too. A
 // 50,000-row batch is then a few dozen heap objects instead of hundreds of thousands, and kafkajs' fetch
 // buffers are not kept alive by it. Measured with bench:ingest (BENCHMARKS.md).
-import { RowBinaryWriter } from '../../lib/clickhouse/row-binary.js';
+import { RowBinaryWriter } from '../../../lib/clickhouse/row-binary.js';
 
 /** Writes one row's columns (the row set ends the row). */
 export type RowBytes = (w: RowBinaryWriter) => void;

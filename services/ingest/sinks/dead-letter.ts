@@ -2,7 +2,7 @@
 // key, with headers saying why and where it came from. Sent before the batch's offsets are committed,
 // so a crash re-sends it: delivery here is at least once (deduplicate on the source headers).
 import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
-import type { RejectedMessage } from './batcher.js';
+import type { RejectedMessage } from '../batch/batcher.js';
 
 export const DLQ_HEADERS = {
   reason: 'errpulse-reason',

@@ -1,10 +1,10 @@
-// Offset bookkeeping for exactly-once results. The committed offset of a partition plus its commit
-// metadata say what ClickHouse holds: with empty metadata, every message before the offset is done and
+// What the write protocol (write-batch.ts) commits to Kafka, and reading it back. The committed offset
+// of a partition plus its commit metadata say what ClickHouse holds: with empty metadata, every message before the offset is done and
 // nothing after it was written; with in-flight metadata {from,to}, the range [from, to] may or may not
 // have reached ClickHouse, and whoever owns the partition next re-sends exactly that range with the
 // same deduplication token. See docs/decisions/0004-exactly-once-ingest.md.
 import type { Admin } from 'kafkajs';
-import type { Batch, OffsetRange, ReplayTarget } from './batcher.js';
+import type { Batch, OffsetRange, ReplayTarget } from '../batch/batcher.js';
 
 const METADATA_VERSION = 1;
 
@@ -81,12 +81,18 @@ export async function readCommitted(admin: Admin, groupId: string, topic: string
   return positions;
 }
 
+/** An offset commit with its metadata. */
+export interface OffsetCommit {
+  offset: number;
+  metadata: string;
+}
+
 /** What to commit before writing a batch's rows: its first offset, naming the range as in flight. */
-export function inFlightCommit(batch: Batch): { offset: number; metadata: string } {
+export function inFlightCommit(batch: Batch): OffsetCommit {
   return { offset: batch.from, metadata: encodeInFlight(batch) };
 }
 
 /** What to commit once a batch is in ClickHouse (and its rejects in the dead-letter topic). */
-export function doneCommit(batch: Batch): { offset: number; metadata: string } {
+export function doneCommit(batch: Batch): OffsetCommit {
   return { offset: batch.to + 1, metadata: '' };
 }

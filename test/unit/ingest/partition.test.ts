@@ -1,17 +1,18 @@
-// The partition flow with its outside world replaced by recorders: the order of commits, inserts and
-// dead-letter sends is the exactly-once protocol, so it is pinned here step by step.
+// A partition with its outside world replaced by recorders: the order of commits, inserts and
+// dead-letter sends is the exactly-once protocol (protocol/write-batch.ts), so it is pinned here step by step.
 import type { KafkaMessage } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../../lib/log.js';
-import type { RejectedMessage } from '../../../services/ingest/batcher.js';
-import type { InsertRows } from '../../../services/ingest/clickhouse-writer.js';
+import type { RejectedMessage } from '../../../services/ingest/batch/batcher.js';
+import type { InsertRows } from '../../../services/ingest/sinks/clickhouse.js';
 import { readEventRows } from '../../support/row-binary.js';
-import type { PartitionControls } from '../../../services/ingest/consumer.js';
-import { ingestMetrics } from '../../../services/ingest/metrics.js';
-import { encodeInFlight } from '../../../services/ingest/offsets.js';
-import { PartitionFlow } from '../../../services/ingest/partition-flow.js';
-import { createPipeline } from '../../../services/ingest/pipeline.js';
+import type { PartitionControls } from '../../../services/ingest/sources/kafka.js';
+import { ingestMetrics, Tally } from '../../../services/ingest/metrics.js';
+import { encodeInFlight } from '../../../services/ingest/protocol/commit-metadata.js';
+import { Partition } from '../../../services/ingest/partition.js';
+import { Readiness } from '../../../services/ingest/readiness.js';
+import { createTransforms } from '../../../services/ingest/transforms/index.js';
 import { waitFor } from '../../support/kafka.js';
 
 const NOW = Date.now();
@@ -29,22 +30,40 @@ type Step = ['commit', number, string] | ['insert', string, number] | ['dlq', nu
 function setup(opts: { maxRows?: number; insert?: InsertRows; owned?: () => boolean; eventIdWindow?: number } = {}) {
   const steps: Step[] = [];
   const controls = { resolved: [] as number[], pauses: 0, resumes: 0 };
-  let health = 0;
   const metrics = ingestMetrics(new Registry());
-  const counters = { consumed: 0, inserted: 0, rejected: 0, duplicates: 0 };
+  const tally = new Tally(metrics);
+  const counters = tally.totals;
+  /** Every readiness the partition reported, ready or not, in order, repeats left out. */
+  const readinessChanges: boolean[] = [];
+  const readiness = new Readiness();
+  const set = readiness.set.bind(readiness);
+  readiness.set = (part, problem) => {
+    set(part, problem);
+    const { ready } = readiness.state();
+    if (readinessChanges[readinessChanges.length - 1] !== ready) readinessChanges.push(ready);
+  };
   const insert: InsertRows =
     opts.insert ??
     (async (pieces, token) => {
       steps.push(['insert', token, rowsIn(pieces)]);
     });
-  const flow = new PartitionFlow({
+  const flow = new Partition({
     topic: 't',
-    partition: 0,
-    epoch: 1,
+    owned: {
+      partition: 0,
+      epoch: 1,
+      commit: async (offset, metadata) => {
+        if (opts.owned && !opts.owned()) return false;
+        steps.push(['commit', offset, metadata]);
+        return true;
+      },
+      pause: () => void controls.pauses++,
+      resume: () => void controls.resumes++,
+    },
     limits: { maxRows: opts.maxRows ?? 3, maxBytes: 1 << 20, maxAgeMs: 60_000 },
     retryMaxMs: 20,
     eventIdWindow: opts.eventIdWindow ?? 100,
-    pipeline: createPipeline({ rawRetentionDays: 30 }),
+    transforms: createTransforms({ rawRetentionDays: 30 }),
     insert,
     deadLetters: {
       connect: async () => {},
@@ -53,17 +72,10 @@ function setup(opts: { maxRows?: number; insert?: InsertRows; owned?: () => bool
         steps.push(['dlq', rejected.map((r) => r.offset), rejected.map((r) => r.reason)]);
       },
     },
-    commit: async (offset, metadata) => {
-      if (opts.owned && !opts.owned()) return false;
-      steps.push(['commit', offset, metadata]);
-      return true;
-    },
-    pause: () => void controls.pauses++,
-    resume: () => void controls.resumes++,
     metrics,
-    counters,
+    tally,
+    readiness,
     logger: createLogger('silent', 'test'),
-    healthChanged: () => void health++,
   });
   const kafkaControls: PartitionControls = {
     resolveOffset: (o) => void controls.resolved.push(Number(o)),
@@ -71,12 +83,12 @@ function setup(opts: { maxRows?: number; insert?: InsertRows; owned?: () => bool
     isRunning: () => true,
   };
   const accept = (messages: KafkaMessage[]) => flow.accept(messages, '1000', kafkaControls);
-  return { flow, steps, controls, accept, health: () => health, metrics, counters };
+  return { flow, steps, controls, accept, readiness, readinessChanges, metrics, counters };
 }
 
 const inFlight = (from: number, to: number, at: number) => encodeInFlight({ from, to, referenceTimeMs: at, split: false });
 
-describe('PartitionFlow', () => {
+describe('Partition', () => {
   it('commits the range as in flight, inserts under its token, dead-letters, then commits past it', async () => {
     const { flow, steps, accept } = setup();
     flow.init({ offset: 0, inFlight: undefined });
@@ -124,7 +136,7 @@ describe('PartitionFlow', () => {
   it('retries a failing insert with the same token, reports not ready meanwhile, and recovers by itself', async () => {
     let clickhouseUp = false;
     const tokens: string[] = [];
-    const { flow, steps, accept, controls, health } = setup({
+    const { flow, steps, accept, controls, readiness, readinessChanges } = setup({
       insert: async (_lines, token) => {
         tokens.push(token);
         if (!clickhouseUp) throw Object.assign(new Error('Table x.error_events does not exist'), { type: 'UNKNOWN_TABLE' });
@@ -133,12 +145,12 @@ describe('PartitionFlow', () => {
     flow.init({ offset: 0, inFlight: undefined });
     accept([0, 1, 2].map((o) => message(o, event('a'))));
     await waitFor(() => tokens.length >= 3, { message: 'three failed attempts' });
-    expect(flow.failing).toContain('ClickHouse insert failing on partition 0');
+    expect(readiness.state().reason).toContain('ClickHouse insert failing on partition 0');
     clickhouseUp = true;
     await flow.drain();
     expect(new Set(tokens)).toEqual(new Set(['t:0:0-2']));
-    expect(flow.failing).toBeUndefined();
-    expect(health()).toBe(2);
+    expect(readiness.state()).toEqual({ ready: true });
+    expect(readinessChanges).toEqual([false, true]);
     expect(controls.pauses).toBeGreaterThanOrEqual(1);
     expect(steps.filter((s) => s[0] === 'commit').map((s) => s[1])).toEqual([0, 3]);
   });
@@ -158,7 +170,7 @@ describe('PartitionFlow', () => {
 
   it('stops, without committing, when ownership ends during a retry', async () => {
     let owned = true;
-    const { flow, steps, accept } = setup({
+    const { flow, steps, accept, readiness } = setup({
       owned: () => owned,
       insert: async () => {
         throw new Error('socket hang up');
@@ -166,12 +178,12 @@ describe('PartitionFlow', () => {
     });
     flow.init({ offset: 0, inFlight: undefined });
     accept([0, 1, 2].map((o) => message(o, event('a'))));
-    await waitFor(() => flow.failing !== undefined);
+    await waitFor(() => !readiness.state().ready);
     owned = false;
     flow.revoke();
     await flow.settled();
     expect(steps).toEqual([['commit', 0, expect.stringContaining('"from":0,"to":2')]]);
-    expect(flow.failing).toBeUndefined();
+    expect(readiness.state()).toEqual({ ready: true });
   });
 
   it('stops for good when a commit is refused because the partition moved', async () => {

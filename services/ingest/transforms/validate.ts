@@ -1,12 +1,12 @@
-// Step 2: a JSON object → an event of contract v1 with its time in epoch milliseconds. Field rules
+// Transform 2, validate: a JSON object → an event of contract v1 with its time in epoch milliseconds. Field rules
 // come only from the compiled JSON Schema in lib/contract; the time rules (parsable, not more than
 // 1 h ahead, not older than raw retention) need a clock, so they run after it.
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { API_ERROR_EVENT_V1_SCHEMA, MAX_FUTURE_SKEW_MS, type ApiErrorEventV1 } from '../../../lib/contract/index.js';
-import type { JsonObject } from './decode-message.js';
+import type { JsonObject } from './decode.js';
 import { ok } from '../../../lib/result.js';
-import { reject, type StepResult } from './result.js';
+import { reject, type StepResult } from './rejection.js';
 
 // ajv-formats is CommonJS with a default export; under NodeNext it arrives as the module object.
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
@@ -28,7 +28,7 @@ const MAX_DETAIL_ERRORS = 5;
 
 /**
  * The oldest event time accepted at `referenceTimeMs`. Exported because the eventId window's seed query
- * (event-id-window.ts) may prune exactly what this rule would reject, and no more.
+ * (assignment.ts) may prune exactly what this rule would reject, and no more.
  */
 export function oldestAcceptedMs(referenceTimeMs: number, rawRetentionDays: number): number {
   return referenceTimeMs - rawRetentionDays * DAY_MS;

@@ -1,9 +1,11 @@
-// The ClickHouse side of ingest: one INSERT with its deduplication token, which failures are worth
-// retrying, and how rows ClickHouse refuses are isolated instead of blocking the partition. Rows are
+// The ClickHouse sink: one INSERT of encoded rows under a deduplication token, which failures are worth
+// retrying, and how rows ClickHouse refuses are isolated instead of blocking the partition. Rows arrive
 // encoded by lib/clickhouse/error-events.ts in RowBinary: measured against TabSeparated and JSONEachRow
-// in bench/ingest.ts, it is the cheapest to build here and to parse in the engine (BENCHMARKS.md).
-import type { ClickHouse } from '../../lib/clickhouse/client.js';
-import { EVENT_ROW_COLUMNS, EVENTS_TABLE } from '../../lib/clickhouse/error-events.js';
+// in bench/ingest.ts, it is the cheapest to build and to parse in the engine (BENCHMARKS.md).
+import type { ClickHouse } from '../../../lib/clickhouse/client.js';
+import { EVENT_ROW_COLUMNS, EVENTS_TABLE } from '../../../lib/clickhouse/error-events.js';
+import { clickHouseErrorType, errorText } from '../../../lib/clickhouse/errors.js';
+import type { IngestMetrics } from '../metrics.js';
 
 /**
  * Settings every ingest INSERT depends on, carried by the statement itself (lib/clickhouse/insert.ts),
@@ -20,19 +22,39 @@ export function insertSettings(token: string) {
   } as const;
 }
 
-/** One INSERT attempt of RowBinary rows (pieces to concatenate); throws what ClickHouse (or the network) threw. */
+/** One INSERT attempt of encoded rows (pieces of text to concatenate); throws what ClickHouse (or the network) threw. */
 export type InsertRows = (data: readonly Buffer[], token: string, signal?: AbortSignal) => Promise<void>;
 
+/**
+ * The one place ingest sends rows to ClickHouse: RowBinary rows into error_events, under `token`, as one
+ * statement with its settings (lib/clickhouse/insert.ts: never reads stdin, parallel embedded sessions).
+ */
+export async function insertEventRows(clickhouse: ClickHouse, data: readonly Buffer[], token: string, signal?: AbortSignal, table = EVENTS_TABLE): Promise<void> {
+  await clickhouse.insertBlock({
+    table,
+    columns: EVENT_ROW_COLUMNS,
+    format: 'RowBinary',
+    data,
+    settings: insertSettings(token),
+    ...(signal ? { signal } : {}),
+  });
+}
+
 export function createInsert(clickhouse: ClickHouse, table = EVENTS_TABLE): InsertRows {
+  return (data, token, signal) => insertEventRows(clickhouse, data, token, signal, table);
+}
+
+/** `insert` with its duration and failures measured (errpulse_ingest_insert_duration_seconds, _insert_failures_total). */
+export function measuredInsert(insert: InsertRows, metrics: Pick<IngestMetrics, 'insertDuration' | 'insertFailures'>): InsertRows {
   return async (data, token, signal) => {
-    await clickhouse.insertBlock({
-      table,
-      columns: EVENT_ROW_COLUMNS,
-      format: 'RowBinary',
-      data,
-      settings: insertSettings(token),
-      ...(signal ? { signal } : {}),
-    });
+    const started = performance.now();
+    try {
+      await insert(data, token, signal);
+      metrics.insertDuration.observe((performance.now() - started) / 1000);
+    } catch (err) {
+      metrics.insertFailures.inc({ retryable: String(classifyInsertError(err) === 'retryable') });
+      throw err;
+    }
   };
 }
 
@@ -55,22 +77,13 @@ const BAD_DATA_TYPES: ReadonlySet<string> = new Set([
   'VALUE_IS_OUT_OF_RANGE_OF_DATA_TYPE',
 ]);
 
-/**
- * ClickHouse errors carry their name in `type` (from the server's `Code: N. DB::Exception: … (TYPE)`).
- * Read structurally: the embedded engine's errors come from another copy of the client library.
- */
-function clickHouseErrorType(err: unknown): string | undefined {
-  const type = typeof err === 'object' && err !== null && 'type' in err ? (err as { type: unknown }).type : undefined;
-  return typeof type === 'string' ? type : undefined;
-}
-
 export function classifyInsertError(err: unknown): InsertFailure {
   const type = clickHouseErrorType(err);
   if (type === undefined) return 'retryable';
   return type.startsWith('CANNOT_PARSE') || BAD_DATA_TYPES.has(type) ? 'bad_data' : 'retryable';
 }
 
-/** What the isolation needs from a batch's rows (row-set.ts). */
+/** What the isolation needs from a batch's rows (batch/row-set.ts). */
 export interface InsertableRows {
   readonly count: number;
   /** All rows, as pieces to concatenate. */
@@ -140,12 +153,4 @@ export async function insertIsolatingBadRows(
 
   if (rows.count > 0) await insertRange(0, rows.count, token, !opts.alreadySplit || rows.count === 1);
   return result;
-}
-
-/** One line for logs, readiness and the dead-letter detail header, naming ClickHouse's error type. */
-export function errorText(err: unknown): string {
-  const message = (err instanceof Error ? err.message : String(err)).replace(/\s+/g, ' ').trim();
-  const type = clickHouseErrorType(err);
-  const text = type !== undefined && !message.includes(type) ? `${type}: ${message}` : message;
-  return text.slice(0, 500);
 }

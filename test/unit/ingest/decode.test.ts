@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_MESSAGE_BYTES } from '../../../lib/contract/index.js';
-import { decodeMessage } from '../../../services/ingest/steps/decode-message.js';
+import { decodeMessage } from '../../../services/ingest/transforms/decode.js';
 import { messageFixture } from '../../fixtures/messages/load.js';
 
 const NOW = Date.parse('2026-06-01T12:00:00Z');

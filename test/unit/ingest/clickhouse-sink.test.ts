@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { encodeRow, EVENT_ROW_COLUMNS, type EventRow } from '../../../lib/clickhouse/error-events.js';
-import { classifyInsertError, insertIsolatingBadRows, type InsertRows } from '../../../services/ingest/clickhouse-writer.js';
-import { RowSet } from '../../../services/ingest/row-set.js';
+import { classifyInsertError, insertIsolatingBadRows, type InsertRows } from '../../../services/ingest/sinks/clickhouse.js';
+import { RowSet } from '../../../services/ingest/batch/row-set.js';
 
 const row: EventRow = {
   event_id: 'e1',

@@ -1,8 +1,8 @@
 import type { Admin } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import type { Batch } from '../../../services/ingest/batcher.js';
-import { RowSet } from '../../../services/ingest/row-set.js';
-import { decodeInFlight, deduplicationToken, doneCommit, encodeInFlight, inFlightCommit, readCommitted } from '../../../services/ingest/offsets.js';
+import type { Batch } from '../../../services/ingest/batch/batcher.js';
+import { RowSet } from '../../../services/ingest/batch/row-set.js';
+import { decodeInFlight, deduplicationToken, doneCommit, encodeInFlight, inFlightCommit, readCommitted } from '../../../services/ingest/protocol/commit-metadata.js';
 
 const batch = (fields: Partial<Batch> = {}): Batch => ({
   topic: 'api-errors',

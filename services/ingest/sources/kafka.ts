@@ -1,9 +1,10 @@
 // The Kafka source: a kafkajs consumer-group member that hands each partition's messages to the worker
-// and knows, at every moment, which partitions it owns. Offsets are committed only through commit(),
-// which refuses when ownership has ended: kafkajs fences commits by group generation alone, so a slow
-// write finishing after its partition moved could otherwise commit over the new owner (kafkajs #1046).
-import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
-import type { Logger } from '../../lib/log.js';
+// and knows, at every moment, which partitions it owns. Offsets are committed only through an
+// OwnedPartition, which refuses when ownership has ended: kafkajs fences commits by group generation
+// alone, so a slow write finishing after its partition moved could otherwise commit over the new owner
+// (kafkajs #1046).
+import type { Admin, Consumer, Kafka, KafkaMessage } from 'kafkajs';
+import type { Logger } from '../../../lib/log.js';
 
 export interface PartitionControls {
   /** Marks an offset as consumed in memory, so the next fetch starts after it. Commits nothing. */
@@ -22,18 +23,24 @@ export interface SourceHandlers {
   crashed(err: Error, restarting: boolean): void;
 }
 
+/** One partition as owned under one ownership epoch: what its writer may do to it. */
+export interface OwnedPartition {
+  readonly partition: number;
+  /** Ownership epoch; every commit is refused once it has ended. */
+  readonly epoch: number;
+  /** Commits when still owned under this epoch; false when not, or when kafkajs did not send it. */
+  commit(offset: number, metadata: string): Promise<boolean>;
+  /** Stops fetching the partition until resume(). */
+  pause(): void;
+  resume(): void;
+}
+
 export interface KafkaSource {
   start(): Promise<void>;
   /** Leaves the group and disconnects; commits are impossible afterwards. */
   stop(): Promise<void>;
-  /** True while `partition` is owned under `epoch`. */
-  owns(partition: number, epoch: number): boolean;
-  /** Commits when still owned under `epoch`; false when not, or when kafkajs did not send it. */
-  commit(partition: number, epoch: number, offset: number, metadata: string): Promise<boolean>;
-  pause(partition: number): void;
-  resume(partition: number): void;
-  /** True once the first join completed. */
-  joined(): boolean;
+  /** The handle a partition assigned under `epoch` is written through. */
+  claim(partition: number, epoch: number): OwnedPartition;
 }
 
 export interface SourceOptions {
@@ -64,7 +71,6 @@ export function createKafkaSource(kafka: Kafka, opts: SourceOptions, handlers: S
   });
   let epoch = 0;
   let owned = new Set<number>();
-  let hasJoined = false;
 
   const revokeAll = (why: string) => {
     if (owned.size === 0) {
@@ -87,7 +93,6 @@ export function createKafkaSource(kafka: Kafka, opts: SourceOptions, handlers: S
     revokeAll('new assignment');
     const partitions = [...(payload.memberAssignment[opts.topic] ?? [])].sort((a, b) => a - b);
     owned = new Set(partitions);
-    hasJoined = true;
     // kafkajs keeps partitions paused across rebalances; a fresh assignment starts fetching.
     if (partitions.length > 0) consumer.resume([{ topic: opts.topic, partitions }]);
     opts.logger.info({ partitions, epoch, memberId: payload.memberId }, 'partitions assigned');
@@ -114,7 +119,7 @@ export function createKafkaSource(kafka: Kafka, opts: SourceOptions, handlers: S
       await consumer.connect();
       await consumer.subscribe({ topics: [opts.topic], fromBeginning: true });
       await consumer.run({
-        // Offsets are committed only after ClickHouse has the rows (offsets.ts); auto-commit would also
+        // Offsets are committed only after ClickHouse has the rows (protocol/); auto-commit would also
         // overwrite the in-flight metadata with null.
         autoCommit: false,
         eachBatchAutoResolve: false,
@@ -133,16 +138,24 @@ export function createKafkaSource(kafka: Kafka, opts: SourceOptions, handlers: S
     async stop() {
       await consumer.disconnect();
     },
-    owns: (partition, atEpoch) => atEpoch === epoch && owned.has(partition),
-    async commit(partition, atEpoch, offset, metadata) {
-      if (atEpoch !== epoch || !owned.has(partition)) return false;
-      const key = commitKey(partition, String(offset), metadata);
-      confirmed.delete(key);
-      await consumer.commitOffsets([{ topic: opts.topic, partition, offset: String(offset), metadata }]);
-      return confirmed.delete(key);
-    },
-    pause: (partition) => consumer.pause([{ topic: opts.topic, partitions: [partition] }]),
-    resume: (partition) => consumer.resume([{ topic: opts.topic, partitions: [partition] }]),
-    joined: () => hasJoined,
+    claim: (partition, atEpoch) => ({
+      partition,
+      epoch: atEpoch,
+      async commit(offset, metadata) {
+        if (atEpoch !== epoch || !owned.has(partition)) return false;
+        const key = commitKey(partition, String(offset), metadata);
+        confirmed.delete(key);
+        await consumer.commitOffsets([{ topic: opts.topic, partition, offset: String(offset), metadata }]);
+        return confirmed.delete(key);
+      },
+      pause: () => consumer.pause([{ topic: opts.topic, partitions: [partition] }]),
+      resume: () => consumer.resume([{ topic: opts.topic, partitions: [partition] }]),
+    }),
   };
+}
+
+/** Each partition's high watermark (the offset after its last message), for the lag. */
+export async function highWatermarks(admin: Admin, topic: string): Promise<Map<number, number>> {
+  const offsets = await admin.fetchTopicOffsets(topic);
+  return new Map(offsets.map((o) => [o.partition, Number(o.high)]));
 }

@@ -4,9 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tagCode } from '../../lib/catalog/index.js';
 import { rowBinary, writeRow, type EventRow } from '../../lib/clickhouse/error-events.js';
-import { classifyInsertError, createInsert, insertIsolatingBadRows } from '../../services/ingest/clickhouse-writer.js';
-import { RowSet } from '../../services/ingest/row-set.js';
-import { toRow } from '../../services/ingest/steps/to-row.js';
+import { classifyInsertError, createInsert, insertIsolatingBadRows } from '../../services/ingest/sinks/clickhouse.js';
+import { RowSet } from '../../services/ingest/batch/row-set.js';
+import { toRow } from '../../services/ingest/transforms/to-row.js';
 import { openTestClickHouse, rows, type TestClickHouse } from '../support/clickhouse.js';
 import { ingestTotals } from './ingest-support.js';
 
