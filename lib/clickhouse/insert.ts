@@ -14,7 +14,7 @@
 // Against a server the body goes over HTTP (compressed when the client is configured so), with the
 // settings as parameters of that one request.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { accessSync, constants as fsConstants } from 'node:fs';
+import { accessSync, readdirSync, rmSync, constants as fsConstants } from 'node:fs';
 import { open, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -134,10 +134,32 @@ function ramTempDir(): string {
   }
 }
 
+const FILE_PREFIX = 'errpulse-insert-';
+
+/** Row files a killed process left behind (RAM, in /dev/shm): those of processes no longer running. */
+function removeOrphanedRowFiles(dir: string): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const pid = Number(/^errpulse-insert-(\d+)-/.exec(name)?.[1]);
+    if (!pid || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ESRCH') rmSync(join(dir, name), { force: true });
+    }
+  }
+}
+
 /** Embedded engine: the rows go to a temporary file and one statement reads them with `file()`. */
 export function embeddedBlockInserter(opts: EmbeddedInserterOptions): EmbeddedInserter {
   const dir = opts.tempDir ?? ramTempDir();
-  const prefix = `errpulse-insert-${process.pid}-${randomBytes(4).toString('hex')}`;
+  removeOrphanedRowFiles(dir);
+  const prefix = `${FILE_PREFIX}${process.pid}-${randomBytes(4).toString('hex')}`;
   let sequence = 0;
   const idle: EngineSession[] = [];
   const all: EngineSession[] = [];
