@@ -26,7 +26,7 @@ export const ratesRoutes: FastifyPluginAsyncTypebox<QueryRouteOptions> = async (
     }
     const filters = resolveFilters(query, principalOf(request));
     const source = chooseSource(dimensions, filters, buckets.value.stepSeconds);
-    const conditions = filterConditions(filters);
+    const conditions = filterConditions(filters, source.columns);
     const keep = query.top ?? config.maxSeries;
     // ClickHouse writes the series' JSON (queries.ts); this route adds the head and sends the bytes.
     const answer = await runner.raw(ratesAnswerQuery(source, dimensions, conditions.sql, buckets.value.count), {
