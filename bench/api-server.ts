@@ -162,7 +162,7 @@ async function main(): Promise<void> {
             if (!captureOf) throw new Error(`nothing captured for ${message.name}`);
             // The same SQL on another table: what the previous release asked (see bench/api.ts).
             const swap = message.table;
-            const replay = swap ? { ...captureOf, query: swapTable(captureOf.query, swap.from, swap.to) } : captureOf;
+            const replay = swap ? ({ ...captureOf, params: { ...captureOf.params, query: swapTable(captureOf.params.query, swap.from, swap.to) } } as Captured) : captureOf;
             const latenciesMs: number[] = [];
             const started = performance.now();
             const deadline = started + message.durationMs;

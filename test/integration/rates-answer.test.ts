@@ -32,6 +32,7 @@ describe('rates answer written by ClickHouse', () => {
   const cases: [string, Dimension[], IntervalChoice, number | undefined, { from: number; to: number } | 'to-now'][] = [
     ['total at 5 m', [], '5m', undefined, RANGE],
     ['by category at 1 m', ['category'], '1m', undefined, RANGE],
+    ['by kind and region at 5 m', ['kind', 'region'], '5m', undefined, RANGE],
     ['by code, top 3 and the rest', ['code'], '5m', 3, RANGE],
     ['by app and region at 1 h, up to now (a partial last bucket)', ['app', 'region'], '1h', undefined, 'to-now'],
     ['by app at 1 m, up to now', ['app'], '1m', 2, 'to-now'],
