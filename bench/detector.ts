@@ -22,9 +22,9 @@ const ROUNDS = Number(flags.rounds);
 const DAYS = 8;
 const MINUTES = DAYS * 1440;
 
-// One row per (minute, app, region, code) cell: ~1,000 cells a minute, each carrying its share of the
+// One row per (minute, app, region, code) cell: 300 cells a minute, each carrying its share of the
 // events; the rhythm swings the busiest hour to three times the quietest.
-const CELLS_PER_MINUTE = 1000;
+const CELLS_PER_MINUTE = 300;
 const SEED_SQL = `
 INSERT INTO error_counts_1m (minute, app_id, region, code, category, family, fault, known, events)
 WITH
@@ -42,7 +42,7 @@ SELECT
   dictGet('error_catalog_dict', 'family', tuple(c)),
   dictGet('error_catalog_dict', 'fault', tuple(c)),
   true,
-  greatest(1, toUInt64(rhythm * {perCell:Float64} * (0.5 + (cityHash64(number, 4) % 1000) / 1000)))
+  greatest(1, toUInt64(round(rhythm * {perCell:Float64} * (0.5 + (cityHash64(number, 4) % 1000) / 1000))))
 FROM numbers({cells:UInt64})`;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

@@ -33,3 +33,17 @@ ${detectorAt('$__toTime')}
 WHERE reported AND (${where})
 ORDER BY score DESC`;
 }
+
+/**
+ * What every rule on the detector shares: its query for the reported scopes matching `where`, that
+ * condition for evaluators, the scope labels, the look-back, and the threshold (score above 1).
+ */
+export function onDetector(where: string) {
+  return {
+    sql: reportedScopesSql(where),
+    detectorWhere: where,
+    instanceLabels: DETECTOR_RULE_LABELS,
+    lookbackSeconds: DETECTOR_LOOKBACK_SECONDS,
+    above: 1,
+  } as const;
+}

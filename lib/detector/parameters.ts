@@ -80,12 +80,15 @@ export const DETECTOR = {
   minRatio: 1.5,
   minExcess: 5,
   /**
-   * A scope is explained by its parts when at most explainParts of its significant children along one
-   * label hold explainShare of its excess (Adtributor's explanatory power, with a succinctness limit):
-   * two regions failing at once are two incidents, thirty apps failing a little are their region's.
+   * A scope is explained by a more specific one holding this share of its excess (Adtributor's
+   * explanatory power) ...
    */
   explainShare: 0.8,
-  explainParts: 2,
+  /**
+   * ... or by two holding this share together, where two are two incidents: two apps, or two regions of
+   * the whole platform. Two codes or categories of one app are one incident, and so are an app's regions.
+   */
+  explainPairShare: 0.9,
 } as const;
 
 /** The longest window: the baseline ends this long (plus the gap) before the evaluation. */

@@ -132,10 +132,17 @@ function childAlong(d: string, s: string, axis: number): string {
   return `(${el(s, axis)} = '' AND ${el(d, axis)} != '' AND ${same.join(' AND ')})`;
 }
 
-/** Whether at most explainParts significant children of `s` along `axis` hold explainShare of its excess. */
+/**
+ * Whether `s` is explained by its significant children along `axis`: one holding explainShare of its
+ * excess, or, where two children are two incidents (two apps; two regions of the whole platform), two
+ * holding explainPairShare together. Children along one label are disjoint, so their excesses add up.
+ */
 function explainedAlong(axis: number): string {
-  const children = `arrayFilter(d -> ${childAlong('d', 's', axis)}, significant)`;
-  return `arraySum(arraySlice(arrayReverseSort(arrayMap(d -> d.7[s.6], ${children})), 1, ${DETECTOR.explainParts})) >= ${DETECTOR.explainShare} * s.7[s.6]`;
+  const children = `arrayReverseSort(arrayMap(d -> d.7[s.6], arrayFilter(d -> ${childAlong('d', 's', axis)}, significant)))`;
+  const single = `${children}[1] >= ${DETECTOR.explainShare} * s.7[s.6]`;
+  const pairAllowed = axis === 2 ? '1' : axis === 1 ? "tupleElement(s, 2) = ''" : '0';
+  if (pairAllowed === '0') return `(${single})`;
+  return `(${single} OR (${pairAllowed} AND arraySum(arraySlice(${children}, 1, 2)) >= ${DETECTOR.explainPairShare} * s.7[s.6]))`;
 }
 
 /** `a` and `s` may hold the same events: same kind, and no label on which both name different values. */
@@ -195,9 +202,8 @@ FROM
   SELECT groupArray((s, is_leaf)) AS all, arrayMap(x -> x.1, arrayFilter(x -> x.2, all)) AS leaves
   FROM
   (
-    -- Explained by its parts: along one label it leaves open (region, app, category, code), at most
-    -- explainParts significant children hold explainShare of its excess (children along one label are
-    -- disjoint, so their excesses add up). Otherwise it is a leaf: the most specific succinct explanation.
+    -- Explained by its parts along one label it leaves open (region, app, category, code); otherwise it
+    -- is a leaf: the most specific succinct explanation.
     SELECT s, NOT (${[1, 2, 4, 5].map((axis) => explainedAlong(axis)).join('\n      OR ')}) AS is_leaf
     FROM
     (

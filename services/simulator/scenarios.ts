@@ -210,8 +210,9 @@ export function planIncidents(world: World, kinds: readonly ScenarioKind[], o: I
   const slotMs = (o.endMs - o.startMs) / Math.max(1, kinds.length);
 
   return kinds.map((kind, index) => {
-    const startMs = o.stagger ? Math.round(o.startMs + index * slotMs) : o.startMs;
-    const endMs = o.stagger ? Math.min(Math.round(startMs + slotMs), startMs + STAGGERED_LENGTH_MS[kind]) : o.endMs;
+    // Staggered incidents start on whole minutes, as the rollups and the alert evaluations count them.
+    const startMs = o.stagger ? Math.floor((o.startMs + index * slotMs) / 60_000) * 60_000 : o.startMs;
+    const endMs = o.stagger ? Math.min(Math.floor((o.startMs + (index + 1) * slotMs) / 60_000) * 60_000, startMs + STAGGERED_LENGTH_MS[kind]) : o.endMs;
     const target = targetOf(kind, {
       world,
       region: regions[index % regions.length]!,

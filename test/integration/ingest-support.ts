@@ -111,9 +111,10 @@ const moduleUrl = (path: string) => JSON.stringify(pathToFileURL(join(PROJECT_RO
 /**
  * Starts `services/ingest/main.ts`, the wiring `errpulse ingest` runs, in a child process of its own
  * (it owns the embedded ClickHouse folder while it lives). stdout and stderr are inherited at
- * LOG_LEVEL, so a failing test shows the worker's own log.
+ * LOG_LEVEL, so a failing test shows the worker's own log. `stdin: 'pipe'` gives the child a pipe the
+ * test writes into (as in `producer | errpulse ingest`); by default it reads nothing.
  */
-export function spawnIngestWorker(config: Config): ChildProcess {
+export function spawnIngestWorker(config: Config, opts: { stdin?: 'pipe' | 'ignore' } = {}): ChildProcess {
   const code = `
     const { loadConfigOrExit } = await import(${moduleUrl('lib/config.ts')});
     const { main } = await import(${moduleUrl('services/ingest/main.ts')});
@@ -122,7 +123,7 @@ export function spawnIngestWorker(config: Config): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '--eval', code], {
     cwd: PROJECT_ROOT,
     env: workerEnv(config),
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: [opts.stdin ?? 'ignore', 'inherit', 'inherit'],
   });
 }
 

@@ -1,6 +1,6 @@
 // One app's keys or tokens failing: someone deleted, rotated or revoked a credential the app still uses.
 import { APP_PANELS } from '../../src/app-drilldown.js';
-import { DETECTOR_LOOKBACK_SECONDS, DETECTOR_RULE_LABELS, reportedScopesSql } from '../detector-sql.js';
+import { onDetector } from '../detector-sql.js';
 import { KIND } from '../kinds.js';
 import { RULE_GROUPS, type AlertRule } from '../rule.js';
 import { SCOPE_WORDS, codeQuote, kindQuote, score } from '../text.js';
@@ -11,11 +11,7 @@ export const authFailures: AlertRule = {
   uid: 'errpulse-auth-failure-surge',
   title: 'Auth failures surging for an app',
   group: RULE_GROUPS.customers,
-  sql: reportedScopesSql(WHERE),
-  detectorWhere: WHERE,
-  instanceLabels: DETECTOR_RULE_LABELS,
-  lookbackSeconds: DETECTOR_LOOKBACK_SECONDS,
-  above: 1,
+  ...onDetector(WHERE),
   pendingFor: '1m',
   severity: 'warning',
   team: 'identity',

@@ -1,7 +1,7 @@
 // An app stuck at a plan limit, judged against that app's own history of limit errors: a big app that
 // always meets its rate limit a little is not exhausted; a mid-size one suddenly failing every call is.
 import { QUOTA_PANELS } from '../../src/quota.js';
-import { DETECTOR_LOOKBACK_SECONDS, DETECTOR_RULE_LABELS, reportedScopesSql } from '../detector-sql.js';
+import { onDetector } from '../detector-sql.js';
 import { KIND } from '../kinds.js';
 import { RULE_GROUPS, type AlertRule } from '../rule.js';
 import { SCOPE_WORDS, codeQuote, kindQuote, score } from '../text.js';
@@ -12,11 +12,7 @@ export const quotaExhaustion: AlertRule = {
   uid: 'errpulse-quota-exhaustion',
   title: 'App stuck at a plan limit',
   group: RULE_GROUPS.customers,
-  sql: reportedScopesSql(WHERE),
-  detectorWhere: WHERE,
-  instanceLabels: DETECTOR_RULE_LABELS,
-  lookbackSeconds: DETECTOR_LOOKBACK_SECONDS,
-  above: 1,
+  ...onDetector(WHERE),
   pendingFor: '2m',
   severity: 'warning',
   team: 'billing',

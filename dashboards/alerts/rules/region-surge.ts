@@ -2,7 +2,7 @@
 // a dependency failing. One app's own client errors are that app's business (GET /v1/spikes shows them);
 // the detector reports them at the app, so they never reach this rule.
 import { OVERVIEW_PANELS } from '../../src/overview.js';
-import { DETECTOR_LOOKBACK_SECONDS, DETECTOR_RULE_LABELS, reportedScopesSql } from '../detector-sql.js';
+import { onDetector } from '../detector-sql.js';
 import { KIND } from '../kinds.js';
 import { RULE_GROUPS, type AlertRule } from '../rule.js';
 import { SCOPE_WORDS, score } from '../text.js';
@@ -13,11 +13,7 @@ export const regionSurge: AlertRule = {
   uid: 'errpulse-region-surge',
   title: 'Errors surging across a region or the platform',
   group: RULE_GROUPS.incidents,
-  sql: reportedScopesSql(WHERE),
-  detectorWhere: WHERE,
-  instanceLabels: DETECTOR_RULE_LABELS,
-  lookbackSeconds: DETECTOR_LOOKBACK_SECONDS,
-  above: 1,
+  ...onDetector(WHERE),
   pendingFor: '1m',
   severity: 'critical',
   team: 'api-platform',

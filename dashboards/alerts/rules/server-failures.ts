@@ -3,7 +3,7 @@
 // one page for the region, and one app's failing endpoint is one page for that app.
 import { DETECTOR_TESTS } from '../../../lib/detector/parameters.js';
 import { OVERVIEW_PANELS } from '../../src/overview.js';
-import { DETECTOR_LOOKBACK_SECONDS, DETECTOR_RULE_LABELS, reportedScopesSql } from '../detector-sql.js';
+import { onDetector } from '../detector-sql.js';
 import { KIND } from '../kinds.js';
 import { RULE_GROUPS, type AlertRule } from '../rule.js';
 import { SCOPE_WORDS, codeQuote, kindQuote, score } from '../text.js';
@@ -14,11 +14,7 @@ export const serverFailures: AlertRule = {
   uid: 'errpulse-server-failures',
   title: 'Server failures above their usual level',
   group: RULE_GROUPS.incidents,
-  sql: reportedScopesSql(WHERE),
-  detectorWhere: WHERE,
-  instanceLabels: DETECTOR_RULE_LABELS,
-  lookbackSeconds: DETECTOR_LOOKBACK_SECONDS,
-  above: 1,
+  ...onDetector(WHERE),
   pendingFor: '1m',
   severity: 'critical',
   team: 'platform',

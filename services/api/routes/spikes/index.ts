@@ -28,8 +28,8 @@ export const spikesRoutes: FastifyPluginAsyncTypebox<QueryRouteOptions> = async 
     }
     // Like the alert rules: the windows end at the start of the evaluation minute, which is still filling.
     const end = new Date(Math.floor(at.getTime() / MINUTE_MS) * MINUTE_MS);
-    const filters = resolveFilters({ code: query.code, category: query.category, app: query.app, region: query.region }, principalOf(request));
-    const { sql, params } = spikesQuery({ end, signal: level, filters, kinds: query.kind ?? [], all: scopes === 'all' });
+    const filters = resolveFilters({ code: query.code, category: query.category, kind: query.kind, app: query.app, region: query.region }, principalOf(request));
+    const { sql, params } = spikesQuery({ end, signal: level, filters, all: scopes === 'all' });
     const rows = await runner.rows<DetectorRow>(sql, params);
     return {
       at: end.toISOString(),

@@ -1,6 +1,6 @@
 // /v1/spikes has no detector SQL of its own: lib/detector/query.ts is the one definition, shared with
-// the alert rules. This module only adds the request's filters (as query parameters, on the rollup's
-// columns and the catalog kind) and the choice between reported scopes and every significant one.
+// the alert rules. This module only adds the request's filters (as query parameters) and the choice
+// between reported scopes and every significant one.
 import { detectorSql, type DetectorRow, type SignalLevel } from '../../../../lib/detector/query.js';
 import { filterConditions, type Filters } from '../../query/filters.js';
 
@@ -11,14 +11,10 @@ export interface SpikeQuery {
   params: Record<string, unknown>;
 }
 
-export function spikesQuery(o: { end: Date; signal: SignalLevel; filters: Filters; kinds: string[]; all: boolean }): SpikeQuery {
+export function spikesQuery(o: { end: Date; signal: SignalLevel; filters: Filters; all: boolean }): SpikeQuery {
+  // The shared filters look kind and category up in the catalog by code, as the detector itself does.
   const conditions = filterConditions(o.filters);
   const params: Record<string, unknown> = { ...conditions.params, end: Math.floor(o.end.getTime() / 1000) };
-  let filterSql = conditions.sql;
-  if (o.kinds.length > 0) {
-    filterSql = `${filterSql} AND dictGet('error_catalog_dict', 'kind', tuple(code)) IN {kinds:Array(String)}`;
-    params.kinds = o.kinds;
-  }
-  const detector = detectorSql({ endSql: "{end:DateTime('UTC')}", filterSql, signal: o.signal });
+  const detector = detectorSql({ endSql: "{end:DateTime('UTC')}", filterSql: conditions.sql, signal: o.signal });
   return { sql: o.all ? detector : `SELECT * FROM (${detector}) WHERE reported`, params };
 }

@@ -1,10 +1,9 @@
 import { Type, type Static } from '@fastify/type-provider-typebox';
-import { KINDS, UNKNOWN_KIND } from '../../../../lib/catalog/index.js';
 import { DETECTOR_TESTS } from '../../../../lib/detector/parameters.js';
 import { LOCATION_LEVELS, SIGNAL_LEVELS } from '../../../../lib/detector/query.js';
 import { ERROR_RESPONSES } from '../../errors.js';
 import { instantParameter } from '../../query/common-schema.js';
-import { MAX_FILTER_VALUES, StringEnum, filterQuerySchema } from '../../query/filters.js';
+import { StringEnum, filterQuerySchema } from '../../query/filters.js';
 
 const TEST_NAMES = DETECTOR_TESTS.map((t) => t.name);
 
@@ -23,12 +22,7 @@ export const SpikesQuery = Type.Object(
         description: 'reported: one scope per incident, the one that explains it (what the alert rules page on); all: every significant scope',
       }),
     ),
-    kind: Type.Optional(
-      Type.Array(StringEnum([...KINDS, UNKNOWN_KIND]), {
-        maxItems: MAX_FILTER_VALUES,
-        description: 'Only these catalog kinds. Repeat the parameter or separate values with commas.',
-      }),
-    ),
+    kind: filterQuerySchema.kind,
     code: filterQuerySchema.code,
     category: filterQuerySchema.category,
     app: filterQuerySchema.app,
