@@ -10,7 +10,8 @@ export const instantParameter = (what: string, defaultText: string, examples: st
       minLength: 1,
       maxLength: INSTANT_MAX_LENGTH,
       pattern: INSTANT_PATTERN,
-      description: `${what}: ${INSTANT_SYNTAX}. Default ${defaultText}.`,
+      // Syntax first: a refused value's 400 reads "parameter 'from' must be <description>".
+      description: `${INSTANT_SYNTAX}. ${what}; default ${defaultText}.`,
       examples,
     }),
   );

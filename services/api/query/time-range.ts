@@ -35,7 +35,7 @@ export const INSTANT_MAX_LENGTH = 3 + 6 * 8;
 
 /** What a time parameter accepts, for error messages and the OpenAPI descriptions. */
 export const INSTANT_SYNTAX =
-  'an ISO-8601 time in 1970–2105 such as 2025-05-01T12:00:00Z (UTC when no offset is given), unix milliseconds such as 1746100800000, ' +
+  'an ISO-8601 time on a real calendar date in 1970–2105 such as 2025-05-01T12:00:00Z (UTC when no offset is given), unix milliseconds such as 1746100800000, ' +
   "or Grafana's relative time: now, now-15m, now+5m, now-1d/d, now/h (units s, m, h, d, w, M, y; /unit rounds down, or up to the end of the unit for 'to')";
 
 const INSTANT = new RegExp(INSTANT_PATTERN);
