@@ -19,7 +19,7 @@ import { runSimulation } from '../../services/simulator/run.js';
 import { openTestClickHouse, type TestClickHouse } from '../support/clickhouse.js';
 import { uniqueName, waitFor } from '../support/kafka.js';
 import { expectEveryEventOnce } from './ingest-harness.js';
-import { freePort, fullyCommitted, ingestTotals, produce, simulatedStream, workerConfig } from './ingest-support.js';
+import { freePort, fullyCommitted, ingestTotals, produce, simulatedStream, topicTotals, workerConfig } from './ingest-support.js';
 
 describe('ingest across a broker restart', () => {
   const brokerDir = mkdtempSync(join(tmpdir(), 'errpulse-test-restart-kafka-'));
@@ -117,14 +117,8 @@ describe('ingest across a broker restart', () => {
       await waitFor(() => fullyCommitted(admin, groupId, topic), { timeoutMs: 120_000, intervalMs: 200, message: 'every offset committed after the restart' });
       await waitFor(() => worker.readiness().ready, { timeoutMs: 30_000, message: 'ready again' });
       // This topic's rows: every acknowledged event once (the first test's topic shares the table).
-      const [own] = await (
-        await ch.client.query({
-          query: 'SELECT count() AS raw, uniqExact(kafka_partition, kafka_offset) AS offsets, uniqExact(event_id) AS ids FROM error_events WHERE kafka_topic = {topic:String}',
-          query_params: { topic },
-          format: 'JSONEachRow',
-        })
-      ).json<{ raw: number; offsets: number; ids: number }>();
-      expect([Number(own?.raw), Number(own?.offsets), Number(own?.ids)]).toEqual([result.sent, result.sent, result.sent]);
+      const own = await topicTotals(ch, topic);
+      expect([own.raw, own.distinctOffsets, own.distinctEventIds]).toEqual([result.sent, result.sent, result.sent]);
       expect((await ingestTotals(ch)).raw - before).toBe(result.sent);
     } finally {
       await producer.disconnect().catch(() => undefined);

@@ -12,12 +12,12 @@ import type { KafkaMessage } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../lib/log.js';
-import { DLQ_HEADERS } from '../../services/ingest/dead-letter.js';
+import { DLQ_HEADERS } from '../../services/ingest/sinks/dead-letter.js';
 import { createIngestWorker, type IngestWorker } from '../../services/ingest/worker.js';
 import { loadMessageFixtures } from '../fixtures/messages/load.js';
 import { createTopic, testBrokers, uniqueName, waitFor } from '../support/kafka.js';
 import { expectEveryEventOnce, useIngestTestStack } from './ingest-harness.js';
-import { committedTotal, fullyCommitted, ingestTotals, produce, producePaced, simulatedStream, workerConfig, type StreamMessage } from './ingest-support.js';
+import { committedTotal, fullyCommitted, ingestTotals, produce, producePaced, simulatedStream, topicTotals, workerConfig, type StreamMessage } from './ingest-support.js';
 
 const cleanup: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -139,14 +139,8 @@ describe('ingest faults under load', () => {
     }
     expect(reasons).toEqual(expectedReason);
     const storedExpected = good.messages.length + goodFixtures.length;
-    const [own] = await (
-      await ch.client.query({
-        query: 'SELECT count() AS raw, uniqExact(kafka_partition, kafka_offset) AS offsets FROM error_events WHERE kafka_topic = {topic:String}',
-        query_params: { topic },
-        format: 'JSONEachRow',
-      })
-    ).json<{ raw: number; offsets: number }>();
-    expect([Number(own?.raw), Number(own?.offsets)]).toEqual([storedExpected, storedExpected]);
+    const own = await topicTotals(ch, topic);
+    expect([own.raw, own.distinctOffsets]).toEqual([storedExpected, storedExpected]);
     const after = await ingestTotals(ch);
     for (const [table, counted] of Object.entries(after.rollups)) expect([table, counted - (before.rollups[table] ?? 0)]).toEqual([table, storedExpected]);
     expect(worker.stats()).toMatchObject({ rejectedTotal: expectedReason.size, consumedTotal: messages.length });

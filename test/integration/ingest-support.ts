@@ -220,3 +220,16 @@ export async function producePaced(kafka: Kafka, topic: string, messages: readon
   }
   return sent;
 }
+
+/** One topic's rows in error_events, for tests whose ClickHouse also holds other topics' events. */
+export async function topicTotals(ch: ClickHouse, topic: string): Promise<{ raw: number; distinctOffsets: number; distinctEventIds: number }> {
+  const [row] = await (
+    await ch.client.query({
+      query:
+        'SELECT count() AS raw, uniqExact(kafka_partition, kafka_offset) AS offsets, uniqExact(kafka_partition, event_id) AS ids FROM error_events WHERE kafka_topic = {topic:String}',
+      query_params: { topic },
+      format: 'JSONEachRow',
+    })
+  ).json<{ raw: number; offsets: number; ids: number }>();
+  return { raw: Number(row?.raw ?? 0), distinctOffsets: Number(row?.offsets ?? 0), distinctEventIds: Number(row?.ids ?? 0) };
+}
