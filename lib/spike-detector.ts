@@ -125,7 +125,8 @@ export function spikeQueryParams(p: SpikeParams): Record<string, unknown> {
     throw new RangeError('baseline must be a multiple of the window and at least two windows long');
   }
   return {
-    end: Math.floor(p.end.getTime() / 1000),
+    // Ten digits: ClickHouse reads a DateTime parameter of fewer than five digits as no time at all.
+    end: String(Math.max(0, Math.floor(p.end.getTime() / 1000))).padStart(10, '0'),
     windowMinutes: p.windowMinutes,
     baselineMinutes: p.baselineMinutes,
     minCount: p.minCount,
