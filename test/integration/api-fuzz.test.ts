@@ -8,7 +8,6 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { SPIKE_DEFAULTS } from '../../lib/spike-detector.js';
 import { PROJECT_ROOT } from '../../lib/paths.js';
 import { INSTANT_PATTERN, INTERVAL_SECONDS } from '../../services/api/query/time-range.js';
 import { EVENTS_DEFAULT_RANGE } from '../../services/api/routes/events/schema.js';
@@ -61,7 +60,6 @@ it('passes every Schemathesis check on every operation', async () => {
     maxPoints: api.config.api.maxPoints,
     maxSeries: api.config.api.maxSeries,
     intervalSeconds: INTERVAL_SECONDS,
-    spikeDefaults: SPIKE_DEFAULTS,
     rangeDefaults: { '/v1/rates': RATES_DEFAULT_RANGE, '/v1/top': TOP_DEFAULT_RANGE, '/v1/quota': QUOTA_DEFAULT_RANGE, '/v1/events': EVENTS_DEFAULT_RANGE },
   };
   const { code, output } = await runSchemathesis(
