@@ -13,6 +13,7 @@ import type { Registry } from '../../lib/metrics.js';
 import { PROJECT_ROOT } from '../../lib/paths.js';
 import { addBearerAuth, watchTokenFile } from './plugins/auth.js';
 import { formatSchemaErrors, handleFrameworkError, registerErrorHandling } from './plugins/error-handler.js';
+import { registerMethodNotAllowed } from './plugins/method-not-allowed.js';
 import { addRequestMetrics } from './plugins/metrics.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { registerRateLimit } from './plugins/rate-limit.js';
@@ -61,6 +62,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
 
   registerErrorHandling(app);
   addRequestMetrics(app, deps.registry);
+  registerMethodNotAllowed(app);
   await registerOpenApi(app, { version: VERSION });
 
   const runner = createQueryRunner(deps.clickhouse, api.queryTimeoutS);

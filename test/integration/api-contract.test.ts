@@ -130,7 +130,7 @@ describe('errors', () => {
     ['/v1/rates?top=0', 'top', /at least 1/],
     ['/v1/rates?top=many', 'top', /integer/],
     ['/v1/rates?from=yesterday', 'from', /ISO-8601/],
-    ['/v1/rates?from=2026-02-30T00:00:00Z', 'from', /not a real date/],
+    ['/v1/rates?from=2026-02-30T00:00:00Z', 'from', /real calendar date/],
     ['/v1/rates?from=now&to=now-1h', 'from', /earlier than 'to'/],
     ['/v1/rates?from=now-32d', 'from', /31 days \(API_MAX_RANGE_DAYS\)/],
     ['/v1/rates?interval=1m&from=now-7d', 'interval', /API_MAX_POINTS/],

@@ -198,3 +198,39 @@ export async function fullyCommitted(admin: Admin, groupId: string, topic: strin
   const high = new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, Number(o.high)]));
   return (entry?.partitions ?? []).every((p) => Math.max(0, Number(p.offset)) === high.get(p.partition) && !p.metadata);
 }
+
+/**
+ * Sends messages at about `perSecond`, in slices every 100 ms, as a live producer would, until all are
+ * sent or `signal` aborts. Resolves with how many were sent.
+ */
+export async function producePaced(kafka: Kafka, topic: string, messages: readonly StreamMessage[], perSecond: number, signal?: AbortSignal): Promise<number> {
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+  await producer.connect();
+  const slice = Math.max(1, Math.round(perSecond / 10));
+  const started = Date.now();
+  let sent = 0;
+  try {
+    while (sent < messages.length && !signal?.aborted) {
+      await producer.send({ topic, messages: messages.slice(sent, sent + slice) });
+      sent = Math.min(messages.length, sent + slice);
+      const due = started + (sent / perSecond) * 1000;
+      if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
+    }
+  } finally {
+    await producer.disconnect();
+  }
+  return sent;
+}
+
+/** One topic's rows in error_events, for tests whose ClickHouse also holds other topics' events. */
+export async function topicTotals(ch: ClickHouse, topic: string): Promise<{ raw: number; distinctOffsets: number; distinctEventIds: number }> {
+  const [row] = await (
+    await ch.client.query({
+      query:
+        'SELECT count() AS raw, uniqExact(kafka_partition, kafka_offset) AS offsets, uniqExact(kafka_partition, event_id) AS ids FROM error_events WHERE kafka_topic = {topic:String}',
+      query_params: { topic },
+      format: 'JSONEachRow',
+    })
+  ).json<{ raw: number; offsets: number; ids: number }>();
+  return { raw: Number(row?.raw ?? 0), distinctOffsets: Number(row?.offsets ?? 0), distinctEventIds: Number(row?.ids ?? 0) };
+}

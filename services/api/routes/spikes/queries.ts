@@ -3,6 +3,7 @@
 // between reported scopes and every significant one.
 import { detectorSql, type DetectorRow, type SignalLevel } from '../../../../lib/detector/query.js';
 import { filterConditions, type Filters } from '../../query/filters.js';
+import { unixSeconds } from '../../query/time-range.js';
 
 export type { DetectorRow, SignalLevel };
 
@@ -14,7 +15,7 @@ export interface SpikeQuery {
 export function spikesQuery(o: { end: Date; signal: SignalLevel; filters: Filters; all: boolean }): SpikeQuery {
   // The shared filters look kind and category up in the catalog by code, as the detector itself does.
   const conditions = filterConditions(o.filters);
-  const params: Record<string, unknown> = { ...conditions.params, end: Math.floor(o.end.getTime() / 1000) };
+  const params: Record<string, unknown> = { ...conditions.params, end: unixSeconds(o.end) };
   const detector = detectorSql({ endSql: "{end:DateTime('UTC')}", filterSql: conditions.sql, signal: o.signal });
   return { sql: o.all ? detector : `SELECT * FROM (${detector}) WHERE reported`, params };
 }
