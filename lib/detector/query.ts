@@ -133,16 +133,50 @@ function childAlong(d: string, s: string, axis: number): string {
 }
 
 /**
- * Whether `s` is explained by its significant children along `axis`: one holding explainShare of its
+ * Whether a part (its excess and expected events) is where its whole's excess is concentrated: the rest
+ * of the whole (whole minus part) rose, relatively, at most 1/concentration as much as the part did, or
+ * by fewer than minExcess events. A burst spread over the platform in proportion to traffic is
+ * concentrated in no region, code or app: each rose as much as the rest did, so the whole explains it
+ * (Adtributor's surprise: the part's share of the change must exceed its share of the expectation).
+ */
+function concentrated(exPart: string, expPart: string, exWhole: string, expWhole: string): string {
+  return `((${exWhole}) - (${exPart}) <= greatest(${DETECTOR.minExcess}, (${exPart}) * ((${expWhole}) - (${expPart})) / (${DETECTOR.concentration} * greatest(${expPart}, 1e-9))))`;
+}
+
+/**
+ * Whether \`s\` is explained by its significant children along \`axis\`: one holding explainShare of its
  * excess, or, where two children are two incidents (two apps; two regions of the whole platform), two
- * holding explainPairShare together. Children along one label are disjoint, so their excesses add up.
+ * holding explainPairShare together, and in both cases the excess concentrated in them. Children along
+ * one label are disjoint, so their excesses and expectations add up.
  */
 function explainedAlong(axis: number): string {
-  const children = `arrayReverseSort(arrayMap(d -> d.7[s.6], arrayFilter(d -> ${childAlong('d', 's', axis)}, significant)))`;
-  const single = `${children}[1] >= ${DETECTOR.explainShare} * s.7[s.6]`;
+  const children = `arrayReverseSort(x -> x.1, arrayMap(d -> (d.7[s.6], d.11[s.6]), arrayFilter(d -> ${childAlong('d', 's', axis)}, significant)))`;
+  const whole = ['s.7[s.6]', 's.11[s.6]'] as const;
+  const single = `(${children}[1].1 >= ${DETECTOR.explainShare} * s.7[s.6] AND ${concentrated(`${children}[1].1`, `${children}[1].2`, ...whole)})`;
   const pairAllowed = axis === 2 ? '1' : axis === 1 ? "tupleElement(s, 2) = ''" : '0';
   if (pairAllowed === '0') return `(${single})`;
-  return `(${single} OR (${pairAllowed} AND arraySum(arraySlice(${children}, 1, 2)) >= ${DETECTOR.explainPairShare} * s.7[s.6]))`;
+  const pairEx = `arraySum(x -> x.1, arraySlice(${children}, 1, 2))`;
+  const pairExp = `arraySum(x -> x.2, arraySlice(${children}, 1, 2))`;
+  return `(${single} OR (${pairAllowed} AND ${pairEx} >= ${DETECTOR.explainPairShare} * s.7[s.6] AND ${concentrated(pairEx, pairExp, ...whole)}))`;
+}
+
+/** A cell's key in the map of every scored cell, from five label expressions. */
+const cellKey = (labels: readonly string[]) => `concat(${labels.join(", '|', ")})`;
+
+/**
+ * Whether \`s\` is concentrated within each scope one label wider (no region; no app; the category
+ * without the code, or the kind without the category), significant or not. One that is not is a piece
+ * of a wider incident: it is left to the wider scope, which reports once it is significant itself.
+ */
+function concentratedInParents(): string {
+  const labels = [1, 2, 3, 4, 5].map((i) => `s.${i}`);
+  const parent = (cleared: number[]) => `cells[${cellKey(labels.map((l, i) => (cleared.includes(i + 1) ? "''" : l)))}]`;
+  const within = (p: string) => concentrated('s.7[s.6]', 's.11[s.6]', `${p}.1[s.6]`, `${p}.2[s.6]`);
+  return [
+    `(s.1 = '' OR ${within(parent([1]))})`,
+    `(s.2 = '' OR ${within(parent([2]))})`,
+    `(if(s.5 != '', ${within(parent([5]))}, s.4 = '' OR ${within(parent([4]))}))`,
+  ].join(' AND ');
 }
 
 /** `a` and `s` may hold the same events: same kind, and no label on which both name different values. */
@@ -204,10 +238,14 @@ FROM
   (
     -- Explained by its parts along one label it leaves open (region, app, category, code); otherwise it
     -- is a leaf: the most specific succinct explanation.
-    SELECT s, NOT (${[1, 2, 4, 5].map((axis) => explainedAlong(axis)).join('\n      OR ')}) AS is_leaf
+    -- Not concentrated within a wider scope: a piece of a wider incident, not a leaf either.
+    SELECT s, NOT (${[1, 2, 4, 5].map((axis) => explainedAlong(axis)).join('\n      OR ')})
+      AND ${concentratedInParents()} AS is_leaf
     FROM
     (
-      SELECT groupArray(tuple(${TUPLE_FIELDS.join(', ')})) AS significant
+      SELECT groupArrayIf(tuple(${TUPLE_FIELDS.join(', ')}), score >= 1) AS significant,
+        -- Every scored cell's excess and expectation, for the wider scopes of the significant ones.
+        mapFromArrays(groupArray(${cellKey(['region', 'app_id', 'kind', 'category', 'code'])}), groupArray((excess, expected))) AS cells
       FROM
       (
           SELECT
@@ -267,7 +305,6 @@ FROM
           )
           GROUP BY region, app_id, kind, category, code
         )
-        WHERE score >= 1
       )
       ARRAY JOIN significant AS s
   )
