@@ -14,8 +14,9 @@
 //    (fast, patient, trend), each a Poisson signed-root deviance with a minimum effect size. Minutes
 //    without events are zeros in every sum, so no zero-filling is needed.
 // 4. explained: among the significant scopes, one whose excess is mostly (explainShare) held by a more
-//    specific significant scope gives way to it (Adtributor's explanatory power); one inside a scope that
-//    already explains itself is part of that incident. What remains is reported, once per incident.
+//    specific significant scope, and concentrated there, gives way to it (Adtributor's explanatory power
+//    and surprise); one not concentrated within the scope one label wider is a piece of that scope's
+//    incident; one inside a scope that already explains itself is part of that incident. What remains is reported, once per incident.
 import {
   BASELINE_AGO,
   DETECTOR,
@@ -144,7 +145,7 @@ function concentrated(exPart: string, expPart: string, exWhole: string, expWhole
 }
 
 /**
- * Whether \`s\` is explained by its significant children along \`axis\`: one holding explainShare of its
+ * Whether `s` is explained by its significant children along `axis`: one holding explainShare of its
  * excess, or, where two children are two incidents (two apps; two regions of the whole platform), two
  * holding explainPairShare together, and in both cases the excess concentrated in them. Children along
  * one label are disjoint, so their excesses and expectations add up.
@@ -164,7 +165,7 @@ function explainedAlong(axis: number): string {
 const cellKey = (labels: readonly string[]) => `concat(${labels.join(", '|', ")})`;
 
 /**
- * Whether \`s\` is concentrated within each scope one label wider (no region; no app; the category
+ * Whether `s` is concentrated within each scope one label wider (no region; no app; the category
  * without the code, or the kind without the category), significant or not. One that is not is a piece
  * of a wider incident: it is left to the wider scope, which reports once it is significant itself.
  */
