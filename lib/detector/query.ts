@@ -161,8 +161,8 @@ function explainedAlong(axis: number): string {
   return `(${single} OR (${pairAllowed} AND ${pairEx} >= ${DETECTOR.explainPairShare} * s.7[s.6] AND ${concentrated(pairEx, pairExp, ...whole)}))`;
 }
 
-/** A cell's key in the map of every scored cell, from five label expressions. */
-const cellKey = (labels: readonly string[]) => `concat(${labels.join(", '|', ")})`;
+/** The wider scopes' (excess, expected) per significant scope, after the tuple's fields: no region, no app, one signal level up. */
+const WIDER = { region: 15, app: 16, signal: 17 } as const;
 
 /**
  * Whether `s` is concentrated within each scope one label wider (no region; no app; the category
@@ -170,14 +170,8 @@ const cellKey = (labels: readonly string[]) => `concat(${labels.join(", '|', ")}
  * of a wider incident: it is left to the wider scope, which reports once it is significant itself.
  */
 function concentratedInParents(): string {
-  const labels = [1, 2, 3, 4, 5].map((i) => `s.${i}`);
-  const parent = (cleared: number[]) => `cells[${cellKey(labels.map((l, i) => (cleared.includes(i + 1) ? "''" : l)))}]`;
-  const within = (p: string) => concentrated('s.7[s.6]', 's.11[s.6]', `${p}.1[s.6]`, `${p}.2[s.6]`);
-  return [
-    `(s.1 = '' OR ${within(parent([1]))})`,
-    `(s.2 = '' OR ${within(parent([2]))})`,
-    `(if(s.5 != '', ${within(parent([5]))}, s.4 = '' OR ${within(parent([4]))}))`,
-  ].join(' AND ');
+  const within = (field: number) => concentrated('s.7[s.6]', 's.11[s.6]', `tupleElement(s.${field}, 1)[s.6]`, `tupleElement(s.${field}, 2)[s.6]`);
+  return [`(s.1 = '' OR ${within(WIDER.region)})`, `(s.2 = '' OR ${within(WIDER.app)})`, `(s.4 = '' OR ${within(WIDER.signal)})`].join(' AND ');
 }
 
 /** `a` and `s` may hold the same events: same kind, and no label on which both name different values. */
@@ -244,11 +238,19 @@ FROM
       AND ${concentratedInParents()} AS is_leaf
     FROM
     (
-      SELECT groupArrayIf(tuple(${TUPLE_FIELDS.join(', ')}), score >= 1) AS significant,
-        -- Every scored cell's excess and expectation, for the wider scopes of the significant ones.
-        mapFromArrays(groupArray(${cellKey(['region', 'app_id', 'kind', 'category', 'code'])}), groupArray((excess, expected))) AS cells
+      SELECT groupArray(tuple(${TUPLE_FIELDS.join(', ')}, wider_region, wider_app, wider_signal)) AS significant
       FROM
       (
+        -- The scope one label wider, significant or not, by window: the row of the same partition with
+        -- that label empty ('' is "every").
+        SELECT *,
+          anyIf((excess, expected), region = '') OVER (PARTITION BY app_id, kind, category, code) AS wider_region,
+          anyIf((excess, expected), app_id = '') OVER (PARTITION BY region, kind, category, code) AS wider_app,
+          if(code != '',
+            anyIf((excess, expected), code = '') OVER (PARTITION BY region, app_id, kind, category),
+            anyIf((excess, expected), category = '') OVER (PARTITION BY region, app_id, kind)) AS wider_signal
+        FROM
+        (
           SELECT
             region, app_id, kind, category, code,
             (${total('baseline')} + ${DETECTOR.baselinePseudoEvents}) / ${baseMinutes} AS trailing_rate,
@@ -306,6 +308,8 @@ FROM
           )
           GROUP BY region, app_id, kind, category, code
         )
+      )
+      WHERE score >= 1
       )
       ARRAY JOIN significant AS s
   )
