@@ -308,6 +308,9 @@ FROM
           )
           GROUP BY region, app_id, kind, category, code
         )
+        -- The finest cells (a code in one app in one region) are nobody's wider scope: only the
+        -- significant ones go through the windows.
+        WHERE score >= 1 OR region = '' OR app_id = '' OR code = ''
       )
       WHERE score >= 1
       )
