@@ -33,11 +33,29 @@ function cssVar(name: string, fallback: string): string {
   return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
 }
 
+/**
+ * The series under the cursor at bucket `idx`: in a stack, the lowest band whose top is above the
+ * cursor; otherwise the nearest line. -1 when the cursor is above the whole stack.
+ */
+export function seriesAt(drawn: number[][], idx: number, y: number, stacked: boolean): number {
+  if (stacked) return drawn.findIndex((values) => (values[idx] ?? 0) >= y);
+  let best = -1;
+  drawn.forEach((values, i) => {
+    if (best === -1 || Math.abs((values[idx] ?? 0) - y) < Math.abs((drawn[best]?.[idx] ?? 0) - y)) best = i;
+  });
+  return best;
+}
+
 export function buildChart(props: ChartProps, width: number): { opts: uPlot.Options; data: uPlot.AlignedData } {
   const { rates, stacked = false } = props;
   const first = rates.series[0];
-  const xs = (first?.points ?? []).map((p) => Date.parse(p.t) / 1000);
-  const raw = rates.series.map((s) => s.points.map((p) => p.perMinute));
+  // The minute still filling (and not yet fully ingested) would draw as a cliff at the right edge; a
+  // per-minute chart ends at the last whole minute. Coarser buckets are divided by the minutes begun.
+  const step = INTERVAL_MS[rates.interval] ?? 60_000;
+  const points = (first?.points ?? []).filter((p) => rates.interval !== '1m' || Date.parse(p.t) + step <= Date.now()).length;
+  const xs = (first?.points ?? []).slice(0, points).map((p) => Date.parse(p.t) / 1000);
+  const raw = rates.series.map((s) => s.points.slice(0, points).map((p) => p.perMinute));
+  const average = raw.map((values) => (values.length ? values.reduce((a, v) => a + v, 0) / values.length : 0));
   // Stacked: each drawn line is the running sum; the legend still shows each series' own value.
   const drawn = stacked
     ? raw.reduce<number[][]>((acc, values, i) => {
@@ -58,12 +76,12 @@ export function buildChart(props: ChartProps, width: number): { opts: uPlot.Opti
         width: 1.5,
         fill: stacked ? `${colour}cc` : undefined,
         points: { show: false },
-        value: (_u, _v, _si, idx) => (idx === null || idx === undefined ? '–' : `${human(raw[i]?.[idx])}/min`),
+        // Under the cursor: that bucket's rate; otherwise the range's average, so the legend always reads.
+        value: (_u, _v, _si, idx) => (idx === null || idx === undefined ? `avg ${human(average[i])}/min` : `${human(raw[i]?.[idx])}/min`),
       };
     }),
   ];
   const bands: uPlot.Band[] = stacked ? rates.series.slice(1).map((_, i) => ({ series: [i + 2, i + 1] as [number, number], fill: `${colourOf(rates.series[i + 1] as RatesSeries, i + 1)}cc` })) : [];
-  let focused: number | null = null;
   const opts: uPlot.Options = {
     title: props.title,
     width,
@@ -72,22 +90,19 @@ export function buildChart(props: ChartProps, width: number): { opts: uPlot.Opti
     bands,
     scales: { y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.05 : 1] } },
     axes: [axis('time (local)'), { ...axis(props.unit), size: 60, values: (_u, splits) => splits.map((v) => human(v)) }],
-    cursor: { focus: { prox: 24 }, drag: { x: false, y: false } },
+    cursor: { focus: { prox: 16 }, drag: { x: false, y: false } },
     legend: { live: true },
     focus: { alpha: 0.5 },
     hooks: {
-      setSeries: [(_u, idx) => (focused = idx)],
       ready: [
         (u) => {
           if (!props.onPick) return;
           u.over.style.cursor = 'pointer';
-          u.over.addEventListener('click', () => {
-            const idx = u.cursor.idx;
-            if (idx === null || idx === undefined) return;
+          u.over.addEventListener('click', (event) => {
+            const idx = u.posToIdx(event.offsetX);
             const t = xs[idx];
             if (t === undefined) return;
-            const step = INTERVAL_MS[rates.interval] ?? 60_000;
-            const picked = focused !== null && focused > 0 ? rates.series[focused - 1] : undefined;
+            const picked = rates.series[seriesAt(drawn, idx, u.posToVal(event.offsetY, 'y'), stacked)];
             props.onPick?.(picked, new Date(t * 1000), new Date(t * 1000 + step));
           });
         },
@@ -122,6 +137,7 @@ export function Chart(props: ChartProps) {
     };
   }, [props.rates, props.stacked, props.title]);
   const empty = props.rates.series.every((s) => s.total === 0);
+  if (props.rates.series.length === 0) return html`<p class="muted">No errors in this range.</p>`;
   return html`<figure class="chart">
     <div ref=${box} class="chart-box" role="img" aria-label=${`${props.title}: ${props.rates.series.length} series, in ${props.unit}`}></div>
     ${empty ? html`<figcaption class="muted">No errors in this range.</figcaption>` : null}

@@ -2,7 +2,7 @@
 // context of its own so its security headers apply to its files only and never to /v1, /docs,
 // /openapi.json, /healthz or /metrics. The console is a plain client of /v1 with a bearer token, so
 // serving it needs no token and exposes no data.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
@@ -28,7 +28,7 @@ export const CONSOLE_CSP = [
 
 // Built file names carry a content hash (app-3F2K….js), so they can be cached for good; index.html
 // names the current ones and must always be revalidated.
-const HASHED = /-[A-Z0-9]{8,}\.(js|css)$/;
+const HASHED = /-[A-Z0-9]{8,}\.(js|css)(\.gz|\.br)?$/;
 
 export interface ConsoleOptions {
   /** Defaults to CONSOLE_DIR; tests may point elsewhere. */
@@ -50,12 +50,17 @@ export async function consolePlugin(app: FastifyInstance, opts: ConsoleOptions):
     );
     return;
   }
+  // The page itself is tiny and names the current bundle, so it is read once and sent as it is.
+  // (@fastify/static's own index route answers 404 to a browser when preCompressed is on.)
+  const page = readFileSync(join(dir, 'index.html'));
+  app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(page));
   await app.register(fastifyStatic, {
     root: dir,
     prefix: '/',
     // Only the files that exist at start get routes; every other path stays the API's JSON 404.
     wildcard: false,
-    index: 'index.html',
+    index: false,
+    globIgnore: ['**/*.gz', '**/*.br', 'index.html'],
     decorateReply: false,
     schemaHide: true,
     preCompressed: true,

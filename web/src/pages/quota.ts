@@ -14,7 +14,7 @@ export function QuotaPage({ view }: { view: View }) {
   const { data, error, loading } = useData(
     JSON.stringify(params),
     async (signal) => {
-      const quota = await get('quota', { ...params, limit: 50 }, signal);
+      const quota = await get('quota', { ...params, limit: 25 }, signal);
       const rates = await get('rates', { ...params, code: quota.codes.map((c) => c.code), groupBy: 'app', top: 8 }, signal);
       return { quota, rates };
     },
@@ -40,7 +40,7 @@ export function QuotaPage({ view }: { view: View }) {
                 <td class="num">${count(a.count)}</td>
                 <td class="num">${count(a.previous)}</td>
                 <td class=${`num ${a.change > 0 ? 'up' : a.change < 0 ? 'down' : ''}`}>${a.change > 0 ? '▲' : a.change < 0 ? '▼' : '='} ${signed(a.change)} <span class="muted">${ratio(a.ratio)}</span></td>
-                <td>${a.codes.map((c) => html`<div><a href=${eventsHref(view, { app: a.app, code: c.code })}>${c.code}</a> ${count(c.count)}</div>`)}</td>
+                <td class="codes">${a.codes.filter((c) => c.count > 0).map((c) => html`<span><a href=${eventsHref(view, { app: a.app, code: c.code })}>${c.code}</a> ${count(c.count)}</span>`)}</td>
                 <td>${a.lastSeen ? dateTime(a.lastSeen) : '–'}</td>
               </tr>`,
             )}</tbody>
