@@ -200,6 +200,13 @@ describe('the web console', () => {
     await page.reload();
     await page.locator('#token').waitFor();
     expect(await text('.login .note')).toContain('unknown or was revoked');
+
+    // The printed link, pasted into this same tab, logs in again (only the fragment changes: no reload).
+    await page.goto(started.link);
+    await page.locator('[data-testid=totals]').waitFor();
+    expect(page.url()).not.toContain(started.token);
+    await page.locator('button', { hasText: 'Log out' }).click();
+    await page.locator('#token').waitFor();
   });
 
   it('shows a token scoped to one app only that app', async () => {

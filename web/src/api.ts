@@ -25,8 +25,11 @@ export type Params = Record<string, Param>;
 
 let unauthorized: (message: string) => void = () => undefined;
 /** Called with the server's message when a request is refused with 401. */
-export function onUnauthorized(handler: (message: string) => void): void {
+export function onUnauthorized(handler: (message: string) => void): () => void {
   unauthorized = handler;
+  return () => {
+    if (unauthorized === handler) unauthorized = () => undefined;
+  };
 }
 
 let lastAnswer: Date | null = null;

@@ -119,6 +119,8 @@ function FilterBar({ view }: { view: View }) {
 
 export function Header({ view, onLogout }: { view: View; onLogout: () => void }) {
   const refresh = view.params.get('refresh') ?? DEFAULT_REFRESH;
+  // Suggestions cost three requests; they wait until someone reaches for a filter, off the first view's path.
+  const [suggest, setSuggest] = useState(false);
   return html`<header class="top">
     <a class="skip" href="#main" onClick=${(e: Event) => { e.preventDefault(); document.getElementById('main')?.focus(); }}>Skip to content</a>
     <div class="bar">
@@ -135,11 +137,11 @@ export function Header({ view, onLogout }: { view: View; onLogout: () => void })
       </label>
       <button type="button" onClick=${onLogout}>Log out</button>
     </div>
-    <div class="bar tools">
+    <div class="bar tools" onFocusIn=${() => setSuggest(true)}>
       <${RangePicker} view=${view} />
       <${FilterBar} view=${view} />
     </div>
-    <${Suggestions} />
+    ${suggest ? html`<${Suggestions} />` : null}
   </header>`;
 }
 

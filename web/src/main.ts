@@ -17,11 +17,12 @@ import 'uplot/dist/uPlot.min.css';
 import './styles.css';
 
 /** A token in the fragment logs in; it leaves the address bar (and the history entry) at once. */
-function takeTokenFromFragment(): void {
+function takeTokenFromFragment(): boolean {
   const match = /^#token=([^&]+)/.exec(location.hash);
-  if (!match) return;
+  if (!match) return false;
   session.save(decodeURIComponent(match[1] as string));
   history.replaceState(null, '', `${location.pathname}#/overview`);
+  return true;
 }
 
 function Login({ message, onLogin }: { message: string; onLogin: () => void }) {
@@ -82,14 +83,24 @@ function Console() {
   const [signedIn, setSignedIn] = useState(() => session.token() !== null);
   const [message, setMessage] = useState('');
   const view = useView();
-  useEffect(
-    () =>
-      onUnauthorized((why) => {
-        setMessage(why);
-        setSignedIn(false);
-      }),
-    [],
-  );
+  useEffect(() => {
+    // The link pasted into a tab already showing the console changes only the fragment.
+    const fromLink = () => {
+      if (!takeTokenFromFragment()) return;
+      setMessage('');
+      setSignedIn(true);
+      dispatchEvent(new HashChangeEvent('hashchange'));
+    };
+    addEventListener('hashchange', fromLink);
+    const stop = onUnauthorized((why) => {
+      setMessage(why);
+      setSignedIn(false);
+    });
+    return () => {
+      removeEventListener('hashchange', fromLink);
+      stop();
+    };
+  }, []);
   const main = useRef<HTMLElement>(null);
   // A new page moves the focus to its content, as a page load would, for keyboard and screen readers.
   useEffect(() => {

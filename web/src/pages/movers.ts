@@ -26,18 +26,23 @@ export function Movers({ view }: { view: View }) {
     <h1>Top movers</h1>
     <p class="lede">Rising most in the chosen range against the range of equal length just before it.</p>
     <${ErrorNote} error=${error} />
-    <div class="grid3">
-      ${DIMENSIONS.map((d, i) => html`<${Section} title=${d.title} loading=${loading}>${data?.[i] ? html`<${MoverTable} view=${view} top=${data[i] as Top} />` : null}<//>`)}
-    </div>
+    ${[DIMENSIONS.slice(0, 1), DIMENSIONS.slice(1)].map(
+      (row, r) => html`<div class=${r === 0 ? '' : 'grid2'}>
+        ${row.map((d) => {
+          const top = data?.[DIMENSIONS.indexOf(d)];
+          return html`<${Section} title=${d.title} loading=${loading}>${top ? html`<${MoverTable} view=${view} top=${top} title=${d.title} />` : null}<//>`;
+        })}
+      </div>`,
+    )}
   </div>`;
 }
 
-function MoverTable({ view, top }: { view: View; top: Top }) {
+function MoverTable({ view, top, title }: { view: View; top: Top; title: string }) {
   if (top.items.length === 0) return html`<p class="muted">Nothing rose.</p>`;
   const link = (value: string) => (top.dimension === 'app' ? appHref(view, value) : eventsHref(view, { [top.dimension]: value }));
   return html`<table>
     <caption class="sr-only">${top.dimension} rising most</caption>
-    <thead><tr><th scope="col">${top.dimension}</th><th scope="col" class="num">Now</th><th scope="col" class="num">Before</th><th scope="col" class="num">Change</th></tr></thead>
+    <thead><tr><th scope="col">${title.replace(/s$/, '')}</th><th scope="col" class="num">Now</th><th scope="col" class="num">Before</th><th scope="col" class="num">Change</th></tr></thead>
     <tbody>${top.items.map(
       (i) => html`<tr>
         <td><a href=${link(i.value)}>${i.value}</a>${i.description ? html`<div class="desc">${i.description}</div>` : null}</td>
