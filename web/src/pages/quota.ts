@@ -36,12 +36,12 @@ export function QuotaPage({ view }: { view: View }) {
             <tbody>${data.quota.apps.map(
               (a, i) => html`<tr>
                 <td>${i + 1}</td>
-                <td><a href=${appHref(view, a.app)}>${a.app}</a></td>
+                <td class="nowrap"><a href=${appHref(view, a.app)}>${a.app}</a></td>
                 <td class="num">${count(a.count)}</td>
                 <td class="num">${count(a.previous)}</td>
                 <td class=${`num ${a.change > 0 ? 'up' : a.change < 0 ? 'down' : ''}`}>${a.change > 0 ? '▲' : a.change < 0 ? '▼' : '='} ${signed(a.change)} <span class="muted">${ratio(a.ratio)}</span></td>
                 <td class="codes">${a.codes.filter((c) => c.count > 0).map((c) => html`<span><a href=${eventsHref(view, { app: a.app, code: c.code })}>${c.code}</a> ${count(c.count)}</span>`)}</td>
-                <td>${a.lastSeen ? dateTime(a.lastSeen) : '–'}</td>
+                <td class="nowrap">${a.lastSeen ? dateTime(a.lastSeen) : '–'}</td>
               </tr>`,
             )}</tbody>
           </table>`
