@@ -137,7 +137,7 @@ describe('the web console', () => {
     await page.locator('[data-testid=spikes] tbody tr', { hasText: app }).first().locator('a', { hasText: 'events' }).click();
     await page.locator('[data-testid=events] tbody tr').first().waitFor({ timeout: 30_000 });
     expect(await text('[data-testid=events-scope]')).toContain(`app ${app}`);
-    const rows = await page.locator('[data-testid=events] tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+    const rows = await page.locator('[data-testid=events] tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent ?? '')));
     expect(rows.length).toBeGreaterThan(0);
     for (const [, eventApp, eventRegion, code] of rows) {
       expect(eventApp).toBe(app);
