@@ -9,9 +9,9 @@ import { migrate, schemaOptions } from '../lib/clickhouse/migrate.js';
 import type { Config } from '../lib/config.js';
 import { createKafka } from '../lib/kafka/client.js';
 import { createLogger } from '../lib/log.js';
-import { createInsert, encodeRow, insertSettings, EVENTS_TABLE } from '../services/ingest/clickhouse-writer.js';
-import { createPipeline } from '../services/ingest/pipeline.js';
-import type { EventRow } from '../services/ingest/steps/to-row.js';
+import { encodeRow, EVENTS_TABLE, type EventRow } from '../lib/clickhouse/error-events.js';
+import { createInsert, insertSettings } from '../services/ingest/sinks/clickhouse.js';
+import { createTransforms } from '../services/ingest/transforms/index.js';
 import { createIngestWorker } from '../services/ingest/worker.js';
 import { BENCH_LOG_LEVEL, benchEvents } from './ingest-events.js';
 
@@ -86,7 +86,7 @@ async function openClickHouse(config: Config): Promise<ClickHouse> {
 /** Ceiling 1: kafkajs reading the topic in a consumer group, doing nothing with the messages. */
 async function consume(o: PhaseOptions): Promise<ConsumeResult> {
   const kafka = createKafka(o.config.kafka, log);
-  // The worker's fetch sizes (services/ingest/consumer.ts), so the ceiling is the same client doing less.
+  // The worker's fetch sizes (services/ingest/sources/kafka.ts), so the ceiling is the same client doing less.
   const consumer = kafka.consumer({ groupId: o.config.kafka.groupId, maxBytesPerPartition: 4 * 1024 * 1024, maxBytes: 32 * 1024 * 1024, maxWaitTimeInMs: 500 });
   await consumer.connect();
   await consumer.subscribe({ topics: [o.config.kafka.topic], fromBeginning: true });
@@ -111,18 +111,18 @@ async function consume(o: PhaseOptions): Promise<ConsumeResult> {
   return { messages: count, ms, joinMs: first - started, perSecond: (count / ms) * 1000 };
 }
 
-/** The bench's events as rows, exactly as the pipeline makes them, spread over partitions like Kafka would. */
+/** The bench's events as rows, exactly as the worker's transforms make them, spread over partitions like Kafka would. */
 function benchRows(o: PhaseOptions): EventRow[] {
-  const pipeline = createPipeline(o.config.clickhouse);
+  const transforms = createTransforms(o.config.clickhouse);
   const offsets = new Array<number>(o.partitions).fill(0);
   const rows: EventRow[] = [];
   const now = Date.now();
   let i = 0;
   for (const m of benchEvents(o.events, o.seed, { startMs: o.startMs })) {
     const partition = i++ % o.partitions;
-    const outcome = pipeline(Buffer.from(m.value), { topic: o.config.kafka.topic, partition, offset: offsets[partition]!++ }, now);
+    const outcome = transforms(Buffer.from(m.value), { topic: o.config.kafka.topic, partition, offset: offsets[partition]!++ }, now);
     if (!outcome.ok) throw new Error(`bench event not stored: ${JSON.stringify(outcome)}`);
-    rows.push(outcome.row);
+    rows.push(outcome.value.row);
   }
   return rows;
 }

@@ -11,7 +11,7 @@ import { alertRuleGroups, provisioningFile } from './alerts.js';
 import { appDrilldownDashboard } from './app-drilldown.js';
 import { DEFAULT_DOCS_URL, type DashboardKey } from './links.js';
 import { overviewDashboard } from './overview.js';
-import { pipelineDashboard } from './pipeline.js';
+import { pipelineDashboard } from './pipeline-health.js';
 import { dashboardsProviderFile, dataSourcesFile, notificationsFile } from './provisioning.js';
 import { quotaDashboard } from './quota.js';
 import { realtimeDashboard } from './realtime.js';

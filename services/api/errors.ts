@@ -59,8 +59,11 @@ function errorResponse(description: string) {
   return { ...ErrorEnvelope, description };
 }
 
-/** Error responses every authenticated query route can give, for its response schema and the OpenAPI document. */
-export const QUERY_ERROR_RESPONSES = {
+/**
+ * The API's error responses by status, for response schemas and the OpenAPI document. An authenticated
+ * query route can give them all; other routes (health, metrics, catalog) pick the ones they can give.
+ */
+export const ERROR_RESPONSES = {
   400: errorResponse('ERR_BAD_REQUEST: a parameter is missing, malformed or out of range; the message names it'),
   401: errorResponse('AUTH_ERR_EMPTY_AUTH_TOKEN (no bearer token) or AUTH_ERR_AUTH_TOKEN_NOT_FOUND (unknown or revoked token)'),
   403: errorResponse('AUTH_ERR_NO_ACCESS: the token is scoped to other apps than the ones asked for'),

@@ -2,7 +2,7 @@
 // `errpulse start` the API serves the same registry and readiness instead.
 import { createServer, type Server } from 'node:http';
 import type { Registry } from '../../lib/metrics.js';
-import type { Readiness } from './worker.js';
+import type { ReadinessState } from './readiness.js';
 
 export interface HealthServer {
   server: Server;
@@ -10,7 +10,7 @@ export interface HealthServer {
   stop(): Promise<void>;
 }
 
-export function createHealthServer(deps: { registry: Registry; readiness: () => Readiness }): HealthServer {
+export function createHealthServer(deps: { registry: Registry; readiness: () => ReadinessState }): HealthServer {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const json = (status: number, body: unknown) => {

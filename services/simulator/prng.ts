@@ -1,5 +1,6 @@
 // A small seeded PRNG (sfc32, seeded through splitmix32) so that a simulation is a pure function of its
 // seed: Math.random cannot be seeded, and the same seed must give the same stream on every run.
+import { randomInt } from 'node:crypto';
 
 export interface Prng {
   /** Uniform in [0, 1). */
@@ -16,6 +17,11 @@ export interface Prng {
 
 /** Largest seed accepted: seeds are unsigned 32-bit integers. */
 export const MAX_SEED = 0xffff_ffff;
+
+/** A seed for a run that was given none (printed, so the run can be repeated). */
+export function randomSeed(): number {
+  return randomInt(0, MAX_SEED + 1);
+}
 
 function splitmix32(state: number): () => number {
   let s = state >>> 0;

@@ -1,5 +1,5 @@
 // Seeded events for the API integration tests: deterministic, built by the ingest worker's own row step
-// (services/ingest/steps/to-row.ts) and inserted into error_events, so the materialized views fill every
+// (services/ingest/transforms/to-row.ts) and inserted into error_events, so the materialized views fill every
 // rollup exactly as in production.
 // The tests compute their expectations from SEEDED_EVENTS in plain TypeScript, never with the API's SQL.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -11,7 +11,7 @@ import { createLogger } from '../../lib/log.js';
 import { createMetricsRegistry } from '../../lib/metrics.js';
 import { buildApp } from '../../services/api/app.js';
 import { createToken } from '../../services/api/auth/token-store.js';
-import { toRow } from '../../services/ingest/steps/to-row.js';
+import { toRow } from '../../services/ingest/transforms/to-row.js';
 import { openTestClickHouse, type TestClickHouse } from '../support/clickhouse.js';
 
 export interface SeededEvent {

@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CATALOG, tagCode } from '../../lib/catalog/index.js';
 import { migrate, schemaOptions } from '../../lib/clickhouse/migrate.js';
 import type { ApiErrorEventV1 } from '../../lib/contract/index.js';
-import { createInsert, encodeRow } from '../../services/ingest/clickhouse-writer.js';
-import { toRow, type EventRow } from '../../services/ingest/steps/to-row.js';
+import { encodeRow, EVENT_COLUMNS, EVENTS_TABLE, SERVER_FILLED_COLUMNS, type EventRow } from '../../lib/clickhouse/error-events.js';
+import { createInsert } from '../../services/ingest/sinks/clickhouse.js';
+import { toRow } from '../../services/ingest/transforms/to-row.js';
 import { openTestClickHouse, rows, type TestClickHouse } from '../support/clickhouse.js';
 
 let ch: TestClickHouse;
@@ -48,6 +49,18 @@ describe('ClickHouse schema', () => {
     expect(await ddl()).toEqual(before);
     const recorded = await rows<{ n: number }>(ch, `SELECT count() AS n FROM ${ch.database}.schema_migrations FINAL`);
     expect(recorded[0]!.n).toBe(ch.migration.applied.length);
+  });
+
+  it('has exactly the columns lib/clickhouse/error-events.ts defines, with its types', async () => {
+    const described = await rows<{ name: string; type: string; default_type: string }>(ch, `DESCRIBE TABLE ${EVENTS_TABLE}`);
+    const filledByServer = new Set(Object.keys(SERVER_FILLED_COLUMNS));
+    // The columns the worker sends, in table order: a migration may add one at the end (after the
+    // server-filled ones) as long as the module adds it too; inserts name their columns.
+    const sent = described.filter((c) => !filledByServer.has(c.name)).map(({ name, type }) => ({ name, type }));
+    expect(sent).toEqual(Object.entries(EVENT_COLUMNS).map(([name, column]) => ({ name, type: column.type })));
+    // The ones it leaves out are there, with a DEFAULT that fills them.
+    const filled = described.filter((c) => filledByServer.has(c.name)).map(({ name, type, default_type }) => ({ name, type, default_type }));
+    expect(filled).toEqual(Object.entries(SERVER_FILLED_COLUMNS).map(([name, type]) => ({ name, type, default_type: 'DEFAULT' })));
   });
 
   it('has the retention TTLs from the configuration', async () => {

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { Admin, Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lib/config.js';
-import { decodeInFlight } from '../../services/ingest/offsets.js';
+import { decodeInFlight } from '../../services/ingest/protocol/commit-metadata.js';
 import { createTopic, testBrokers, testKafka, uniqueName, waitFor } from '../support/kafka.js';
 import { expectEveryEventOnce } from './ingest-harness.js';
 import { committedTotal, exited, freePort, fullyCommitted, ingestTotalsInChild, produce, simulatedStream, spawnIngestWorker, workerConfig } from './ingest-support.js';

@@ -5,7 +5,7 @@ import type { KafkaMessage } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../lib/log.js';
-import { DLQ_HEADERS } from '../../services/ingest/dead-letter.js';
+import { DLQ_HEADERS } from '../../services/ingest/sinks/dead-letter.js';
 import { createIngestWorker, type IngestWorker } from '../../services/ingest/worker.js';
 import { loadMessageFixtures } from '../fixtures/messages/load.js';
 import { rows } from '../support/clickhouse.js';

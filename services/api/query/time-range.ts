@@ -2,10 +2,7 @@
 // checked against API_MAX_RANGE_DAYS, and the bucket intervals of /v1/rates. Pure functions that return a
 // result instead of throwing, so each rule is tested with plain values.
 
-export type Result<T> = { ok: true; value: T } | { ok: false; error: string };
-
-const ok = <T>(value: T): Result<T> => ({ ok: true, value });
-const fail = <T>(error: string): Result<T> => ({ ok: false, error });
+import { fail, ok, type Result } from '../../../lib/result.js';
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;

@@ -5,9 +5,9 @@ import {
   parseInstant,
   previousWindow,
   resolveRange,
-  type Result,
   type TimeRange,
 } from '../../../services/api/query/time-range.js';
+import type { Result } from '../../../lib/result.js';
 
 const NOW = new Date('2026-05-10T12:34:56.789Z');
 const value = <T>(r: Result<T>): T => {

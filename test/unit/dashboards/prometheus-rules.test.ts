@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { panelsOf } from '../../../dashboards/src/dashboard.js';
 import { DEFAULT_DOCS_URL } from '../../../dashboards/src/links.js';
-import { PIPELINE_METRICS, pipelineDashboard } from '../../../dashboards/src/pipeline.js';
+import { PIPELINE_METRICS, pipelineDashboard } from '../../../dashboards/src/pipeline-health.js';
 import { PROJECT_ROOT } from '../../../lib/paths.js';
 
 const run = promisify(execFile);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BatchBuilder, type EncodedRow } from '../../../services/ingest/batcher.js';
+import { BatchBuilder, type EncodedRow } from '../../../services/ingest/batch/batcher.js';
 
 function builder(limits: Partial<{ maxRows: number; maxBytes: number; maxAgeMs: number }> = {}) {
   const clock = { wall: 1_000_000, mono: 0 };

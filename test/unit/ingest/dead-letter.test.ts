@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DLQ_HEADERS, DLQ_MAX_VALUE_BYTES, deadLetterMessage } from '../../../services/ingest/dead-letter.js';
+import { DLQ_HEADERS, DLQ_MAX_VALUE_BYTES, deadLetterMessage } from '../../../services/ingest/sinks/dead-letter.js';
 
 describe('deadLetterMessage', () => {
   it('keeps the original bytes and key and says why and where from', () => {

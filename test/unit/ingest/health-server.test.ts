@@ -2,12 +2,12 @@ import type { AddressInfo } from 'node:net';
 import { Counter, Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHealthServer, type HealthServer } from '../../../services/ingest/health-server.js';
-import type { Readiness } from '../../../services/ingest/worker.js';
+import type { ReadinessState } from '../../../services/ingest/readiness.js';
 
 describe('ingest health server', () => {
   let health: HealthServer;
   let base: string;
-  let readiness: Readiness = { ready: true };
+  let readiness: ReadinessState = { ready: true };
 
   beforeAll(async () => {
     const registry = new Registry();

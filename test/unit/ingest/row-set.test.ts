@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RowSet } from '../../../services/ingest/row-set.js';
+import { RowSet } from '../../../services/ingest/batch/row-set.js';
 
 describe('RowSet', () => {
   it('keeps every row in order across chunks, as one text and as lines', () => {

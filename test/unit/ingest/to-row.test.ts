@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { tagCode } from '../../../lib/catalog/index.js';
-import { EVENT_ROW_COLUMNS, toRow, truncateUtf8 } from '../../../services/ingest/steps/to-row.js';
+import { EVENT_ROW_COLUMNS } from '../../../lib/clickhouse/error-events.js';
+import { toRow, truncateUtf8 } from '../../../services/ingest/transforms/to-row.js';
 
 const source = { topic: 'api-errors', partition: 2, offset: 1234 };
 const base = { timestamp: '2026-06-01T11:00:00Z', appId: 'a', region: 'us', code: 'ERR_UID_NOT_FOUND' };

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@fastify/type-provider-typebox';
 import { API_ERROR_EVENT_V1_SCHEMA } from '../../../../lib/contract/index.js';
-import { ErrorEnvelope, QUERY_ERROR_RESPONSES } from '../../errors.js';
+import { ErrorEnvelope, ERROR_RESPONSES } from '../../errors.js';
 import { filterQuerySchema } from '../../query/filters.js';
 
 export const CatalogEntrySchema = Type.Object({
@@ -19,7 +19,7 @@ export const CatalogQuery = Type.Object(
 );
 export type CatalogQueryValues = Static<typeof CatalogQuery>;
 
-const { 400: badRequest, 401: unauthorized, 429: tooMany, 500: failed } = QUERY_ERROR_RESPONSES;
+const { 400: badRequest, 401: unauthorized, 429: tooMany, 500: failed } = ERROR_RESPONSES;
 
 export const listCatalogSchema = {
   summary: 'Catalog entries',

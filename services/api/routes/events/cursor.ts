@@ -1,7 +1,7 @@
 // The /v1/events page cursor: the sort key of the last event on the page, as opaque base64url JSON.
 // The sort key (event_time, event_id, kafka_topic, kafka_partition, kafka_offset) is unique per stored
 // row, so a page boundary between events with the same time never skips or repeats one.
-import type { Result } from '../../query/time-range.js';
+import { fail, ok, type Result } from '../../../../lib/result.js';
 
 export interface CursorPosition {
   timeMs: number;
@@ -19,7 +19,7 @@ export function encodeCursor(p: CursorPosition): string {
 }
 
 export function decodeCursor(text: string): Result<CursorPosition> {
-  const invalid: Result<CursorPosition> = { ok: false, error: 'is not a cursor this API returned (pass nextCursor from the previous page unchanged)' };
+  const invalid = fail('is not a cursor this API returned (pass nextCursor from the previous page unchanged)');
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
@@ -41,5 +41,5 @@ export function decodeCursor(text: string): Result<CursorPosition> {
   ) {
     return invalid;
   }
-  return { ok: true, value: { timeMs: timeMs as number, eventId, topic, partition: partition as number, offset } };
+  return ok({ timeMs: timeMs as number, eventId, topic, partition: partition as number, offset });
 }

@@ -1,10 +1,9 @@
 // The SQL of /v1/events: newest first, keyset-paginated on the full sort key (see cursor.ts). Converted
 // columns get aliases of their own: ClickHouse resolves WHERE names to SELECT aliases first.
-import type { EventRow as StoredRow } from '../../../ingest/steps/to-row.js';
+import type { EventRow as StoredRow } from '../../../../lib/clickhouse/error-events.js';
 
 /**
- * One row of eventsQuery: the stored columns as the ingest worker writes them (one definition of the
- * row, services/ingest/steps/to-row.ts), with the time in epoch milliseconds, the fault as text and the
+ * One row of eventsQuery: the stored columns (one definition of the row, lib/clickhouse/error-events.ts), with the time in epoch milliseconds, the fault as text and the
  * 64-bit offset as a string.
  */
 export type EventRow = Omit<StoredRow, 'event_time' | 'fault' | 'kafka_offset' | 'schema_version'> & {

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@fastify/type-provider-typebox';
-import { QUERY_ERROR_RESPONSES } from '../../errors.js';
+import { ERROR_RESPONSES } from '../../errors.js';
 import { rangeQuerySchema } from '../../query/common-schema.js';
 import { filterQuerySchema, httpStatusQuerySchema } from '../../query/filters.js';
 
@@ -59,5 +59,5 @@ export const eventsSchema = {
     'pages stay consistent when events share a timestamp.',
   tags: ['events'],
   querystring: EventsQuery,
-  response: { 200: EventsResponse, ...QUERY_ERROR_RESPONSES },
+  response: { 200: EventsResponse, ...ERROR_RESPONSES },
 };

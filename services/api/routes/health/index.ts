@@ -1,6 +1,7 @@
 // GET /healthz and /readyz: open (no token), and about the process, never the data.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ClickHouse } from '../../../../lib/clickhouse/client.js';
+import { within } from '../../../../lib/timeout.js';
 import { healthzSchema, readyzSchema } from './schema.js';
 
 export interface HealthOptions {
@@ -12,20 +13,13 @@ export interface HealthOptions {
 /** A ping that does not answer within this long counts as ClickHouse being down. */
 const PING_TIMEOUT_MS = 2000;
 
-async function pingClickHouse(clickhouse: ClickHouse): Promise<string | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<string>((resolve) => {
-    timer = setTimeout(() => resolve(`ClickHouse did not answer a ping within ${PING_TIMEOUT_MS} ms`), PING_TIMEOUT_MS);
-  });
+/** Why ClickHouse cannot serve, or undefined when it answers a ping in time. */
+function pingClickHouse(clickhouse: ClickHouse): Promise<string | undefined> {
   const ping = clickhouse.client.ping().then(
     (r) => (r.success ? undefined : `ClickHouse ping failed: ${r.error.message}`),
     (err: unknown) => `ClickHouse ping failed: ${err instanceof Error ? err.message : String(err)}`,
   );
-  try {
-    return await Promise.race([ping, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return within(ping, PING_TIMEOUT_MS, `ClickHouse did not answer a ping within ${PING_TIMEOUT_MS} ms`);
 }
 
 export const healthRoutes: FastifyPluginAsyncTypebox<HealthOptions> = async (app, { clickhouse, readiness }) => {

@@ -1,8 +1,8 @@
 import { Type } from '@fastify/type-provider-typebox';
-import { QUERY_ERROR_RESPONSES } from '../../errors.js';
+import { ERROR_RESPONSES } from '../../errors.js';
 
 // Any route can end in the error handler's 500 (say, a bug); the document says so for these too.
-const { 500: failed } = QUERY_ERROR_RESPONSES;
+const { 500: failed } = ERROR_RESPONSES;
 
 export const healthzSchema = {
   summary: 'Liveness: the process answers',

@@ -1,7 +1,7 @@
 // GET /metrics: the process's shared prom-client Registry (API and, in `errpulse start`, ingest metrics).
 import type { FastifyPluginAsync } from 'fastify';
 import type { Registry } from 'prom-client';
-import { QUERY_ERROR_RESPONSES } from '../../errors.js';
+import { ERROR_RESPONSES } from '../../errors.js';
 
 export const metricsRoutes: FastifyPluginAsync<{ registry: Registry }> = async (app, { registry }) => {
   app.get(
@@ -12,7 +12,7 @@ export const metricsRoutes: FastifyPluginAsync<{ registry: Registry }> = async (
         tags: ['operations'],
         response: {
           200: { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } },
-          500: QUERY_ERROR_RESPONSES[500],
+          500: ERROR_RESPONSES[500],
         },
       },
     },

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@fastify/type-provider-typebox';
 import { QUOTA_CODES } from '../../../../lib/catalog/index.js';
-import { QUERY_ERROR_RESPONSES } from '../../errors.js';
+import { ERROR_RESPONSES } from '../../errors.js';
 import { rangeQuerySchema } from '../../query/common-schema.js';
 import { filterQuerySchema } from '../../query/filters.js';
 
@@ -47,5 +47,5 @@ export const quotaSchema = {
     'Reads the raw events, so the window is exact to the millisecond and covers at most RAW_RETENTION_DAYS.',
   tags: ['analytics'],
   querystring: QuotaQuery,
-  response: { 200: QuotaResponse, ...QUERY_ERROR_RESPONSES },
+  response: { 200: QuotaResponse, ...ERROR_RESPONSES },
 };

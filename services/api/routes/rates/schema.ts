@@ -1,5 +1,5 @@
 import { Type, type Static } from '@fastify/type-provider-typebox';
-import { QUERY_ERROR_RESPONSES } from '../../errors.js';
+import { ERROR_RESPONSES } from '../../errors.js';
 import { rangeQuerySchema } from '../../query/common-schema.js';
 import { StringEnum, filterQuerySchema, httpStatusQuerySchema } from '../../query/filters.js';
 import { DIMENSIONS } from '../../query/sources.js';
@@ -68,5 +68,5 @@ export const ratesSchema = {
     'Reads the per-minute or hourly rollups, or the raw events when a filter needs them (httpStatus).',
   tags: ['analytics'],
   querystring: RatesQuery,
-  response: { 200: RatesResponse, ...QUERY_ERROR_RESPONSES },
+  response: { 200: RatesResponse, ...ERROR_RESPONSES },
 };

@@ -1,13 +1,12 @@
 // GET /v1/spikes: spikes active now (or at `at`), by the shared detector definition.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { SPIKE_DEFAULTS, SPIKE_SCORE_THRESHOLD, type SpikeLevel } from '../../../../lib/spike-detector.js';
+import { SPIKE_DEFAULTS, SPIKE_SCORE_THRESHOLD, spikeQuery, spikeQueryParams, type SpikeLevel, type SpikeRow } from '../../../../lib/spike-detector.js';
 import { badParameter } from '../../errors.js';
 import { principalOf } from '../../plugins/auth.js';
 import { BEARER_SECURITY } from '../../plugins/openapi.js';
 import { resolveFilters } from '../../query/filters.js';
 import { parseInstant } from '../../query/time-range.js';
 import type { QueryRouteOptions } from '../options.js';
-import { spikeQuery, spikeQueryParams, type SpikeRow } from './queries.js';
 import { spikesSchema } from './schema.js';
 
 const MINUTE_MS = 60_000;

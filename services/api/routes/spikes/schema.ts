@@ -1,6 +1,6 @@
 import { Type, type Static } from '@fastify/type-provider-typebox';
 import { SPIKE_DEFAULTS, SPIKE_LEVELS, SPIKE_SCORE_THRESHOLD } from '../../../../lib/spike-detector.js';
-import { QUERY_ERROR_RESPONSES } from '../../errors.js';
+import { ERROR_RESPONSES } from '../../errors.js';
 import { instantParameter } from '../../query/common-schema.js';
 import { StringEnum, filterQuerySchema } from '../../query/filters.js';
 
@@ -66,5 +66,5 @@ export const spikesSchema = {
     'The same detector (lib/spike-detector.ts) drives the generated Grafana alert rules.',
   tags: ['analytics'],
   querystring: SpikesQuery,
-  response: { 200: SpikesResponse, ...QUERY_ERROR_RESPONSES },
+  response: { 200: SpikesResponse, ...ERROR_RESPONSES },
 };

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@fastify/type-provider-typebox';
-import { QUERY_ERROR_RESPONSES } from '../../errors.js';
+import { ERROR_RESPONSES } from '../../errors.js';
 import { rangeQuerySchema } from '../../query/common-schema.js';
 import { StringEnum, filterQuerySchema, httpStatusQuerySchema } from '../../query/filters.js';
 import { DIMENSIONS } from '../../query/sources.js';
@@ -58,5 +58,5 @@ export const topSchema = {
     'The window is widened to whole minutes.',
   tags: ['analytics'],
   querystring: TopQuery,
-  response: { 200: TopResponse, ...QUERY_ERROR_RESPONSES },
+  response: { 200: TopResponse, ...ERROR_RESPONSES },
 };
