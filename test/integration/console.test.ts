@@ -35,6 +35,8 @@ beforeAll(async () => {
   browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   page = await context.newPage();
+  // Data-dependent waits on a shared 2-core machine: the API may take seconds per answer under load.
+  page.setDefaultTimeout(60_000);
   page.on('request', (r) => requests.push(r));
   page.on('console', (m) => {
     if (/Content.Security.Policy/i.test(m.text())) cspViolations.push(m.text());

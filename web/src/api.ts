@@ -67,7 +67,8 @@ export async function get<K extends keyof ApiTypes>(path: K, params: Params = {}
   if (!res.ok) {
     const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
     const error = new ApiError(res.status, body?.error?.code ?? `HTTP_${res.status}`, body?.error?.message ?? res.statusText);
-    if (res.status === 401) {
+    // A request aborted because its page went away (after another 401, say) has nothing to report.
+    if (res.status === 401 && !signal?.aborted) {
       session.clear();
       unauthorized(error.message);
     }

@@ -92,8 +92,9 @@ function Console() {
       dispatchEvent(new HashChangeEvent('hashchange'));
     };
     addEventListener('hashchange', fromLink);
+    // Several requests in flight may all be refused; the first one's reason is the one to show.
     const stop = onUnauthorized((why) => {
-      setMessage(why);
+      setMessage((shown) => shown || why);
       setSignedIn(false);
     });
     return () => {
@@ -111,7 +112,7 @@ function Console() {
   }
   const logout = () => {
     session.clear();
-    setMessage('Logged out.');
+    setMessage(() => 'Logged out.');
     setSignedIn(false);
   };
   return html`<${Header} view=${view} onLogout=${logout} />

@@ -1,122 +1,25 @@
-// The /v1 answers the console reads, as documented in docs/api.md. Only the fields used are listed;
-// extra fields in an answer are ignored, so additions to the API do not break the console.
+// The /v1 answers the console reads: the API's own response schemas (type-only imports, erased from the
+// bundle), so the console and the API cannot disagree about a field. At run time the console reads only
+// the fields it uses and ignores the rest, so additions to the API do not break it.
+import type { Static } from '@fastify/type-provider-typebox';
+import type { CatalogEntry as StoredCatalogEntry } from '../../lib/catalog/rules.js';
+import type { EventsResponse } from '../../services/api/routes/events/schema.js';
+import type { QuotaResponse } from '../../services/api/routes/quota/schema.js';
+import type { RatesResponse } from '../../services/api/routes/rates/schema.js';
+import type { SpikesResponse } from '../../services/api/routes/spikes/schema.js';
+import type { TopResponse } from '../../services/api/routes/top/schema.js';
 
-export interface Point {
-  t: string;
-  count: number;
-  perMinute: number;
-}
-
-export interface RatesSeries {
-  key: string;
-  dimensions: Record<string, string | undefined>;
-  other: boolean;
-  total: number;
-  points: Point[];
-}
-
-export interface Rates {
-  from: string;
-  to: string;
-  interval: string;
-  groupBy: string[];
-  series: RatesSeries[];
-}
-
-export interface TopItem {
-  value: string;
-  count: number;
-  previous: number;
-  change: number;
-  ratio: number | null;
-  share: number;
-  description: string | null;
-}
-
-export interface Top {
-  dimension: string;
-  window: { from: string; to: string };
-  previousWindow: { from: string; to: string };
-  total: number;
-  previousTotal: number;
-  items: TopItem[];
-}
-
-export interface Spike {
-  /** The family or code; the alerts work may rename or add scope fields, so readers use spikeScope(). */
-  scope?: string;
-  family?: string;
-  code?: string;
-  region: string;
-  app: string;
-  observed: number;
-  expected: number;
-  mad: number;
-  score: number;
-  topCode: string;
-  description: string;
-  fault: string;
-  severity: string;
-}
-
-export interface Spikes {
-  level: string;
-  window: { from: string; to: string };
-  baseline: { from: string; to: string };
-  threshold: number;
-  minCount: number;
-  spikes: Spike[];
-}
-
-export interface QuotaCounts {
-  count: number;
-  previous: number;
-  change: number;
-  ratio: number | null;
-  firstSeen: string | null;
-  lastSeen: string | null;
-}
-
-export interface Quota {
-  window: { from: string; to: string };
-  codes: { code: string; description: string }[];
-  apps: (QuotaCounts & { app: string; codes: (QuotaCounts & { code: string })[] })[];
-}
-
-export interface ErrorEvent {
-  eventId: string;
-  time: string;
-  app: string;
-  region: string;
-  code: string;
-  category: string;
-  fault: string;
-  known: boolean;
-  httpStatus: number | null;
-  method: string;
-  route: string;
-  requestId: string;
-  sdk: string;
-  message: string;
-  latencyMs: number | null;
-}
-
-export interface Events {
-  events: ErrorEvent[];
-  nextCursor: string | null;
-}
-
-export interface CatalogEntry {
-  code: string;
-  category: string;
-  categorySlug: string;
-  description: string;
-  family: string;
-  fault: string;
-  severity: string;
-  kind?: string;
-}
-
+export type Rates = Static<typeof RatesResponse>;
+export type RatesSeries = Rates['series'][number];
+export type Top = Static<typeof TopResponse>;
+export type Quota = Static<typeof QuotaResponse>;
+export type Events = Static<typeof EventsResponse>;
+export type ErrorEvent = Events['events'][number];
+/** `scope` may be renamed or joined by family/code fields (pending alerts work); read it with spikeScope(). */
+export type Spike = Omit<Static<typeof SpikesResponse>['spikes'][number], 'scope'> & { scope?: string; family?: string; code?: string };
+export type Spikes = Omit<Static<typeof SpikesResponse>, 'spikes'> & { spikes: Spike[] };
+/** `kind` arrives with the catalog's kinds. */
+export type CatalogEntry = StoredCatalogEntry & { kind?: string };
 export interface Catalog {
   categories: { name: string; slug: string; codes: number }[];
   entries: CatalogEntry[];
