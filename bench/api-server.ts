@@ -16,7 +16,7 @@ import { createToken } from '../services/api/auth/token-store.js';
 
 export type ParentMessage =
   | { type: 'capture'; path: string }
-  | { type: 'bare'; name: string; connections: number; durationMs: number }
+  | { type: 'bare'; name: string; connections: number; durationMs: number; table?: { from: string; to: string } }
   | { type: 'stop' };
 
 export type ChildMessage =
@@ -75,11 +75,17 @@ async function seed(ch: ClickHouse): Promise<SeedReport> {
   }
   const rollupRows: Record<string, number> = {};
   const parts: Record<string, number> = {};
-  for (const table of ['error_events', 'error_counts_1m', 'error_counts_1m_by_category', 'error_counts_1h']) {
+  for (const table of ['error_events', 'error_counts_1m', 'error_counts_1m_by_code', 'error_counts_1m_by_category', 'error_counts_1h']) {
     rollupRows[table] = await count(`SELECT count() AS n FROM ${table}`);
     parts[table] = await count(`SELECT count() AS n FROM system.parts WHERE active AND database = currentDatabase() AND table = '${table}'`);
   }
   return { events: EVENTS, seedMs, mode: ch.mode, rollupRows, parts };
+}
+
+function swapTable(sql: string, from: string, to: string): string {
+  const swapped = sql.replaceAll(`FROM ${from}\n`, `FROM ${to}\n`);
+  if (swapped === sql) throw new Error(`the captured SQL does not read ${from}`);
+  return swapped;
 }
 
 function send(message: ChildMessage): void {
@@ -136,8 +142,11 @@ async function main(): Promise<void> {
             captured.set(message.path, lastQuery);
             send({ type: 'captured', path: message.path, sql: lastQuery.query, params: lastQuery.query_params ?? {}, responseBytes: response.rawPayload.length });
           } else if (message.type === 'bare') {
-            const replay = captured.get(message.name);
-            if (!replay) throw new Error(`nothing captured for ${message.name}`);
+            const captureOf = captured.get(message.name);
+            if (!captureOf) throw new Error(`nothing captured for ${message.name}`);
+            // The same SQL on another table: what the previous release asked (see bench/api.ts).
+            const swap = message.table;
+            const replay = swap ? { ...captureOf, query: swapTable(captureOf.query, swap.from, swap.to) } : captureOf;
             const latenciesMs: number[] = [];
             const started = performance.now();
             const deadline = started + message.durationMs;

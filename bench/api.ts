@@ -6,8 +6,12 @@
 //    the same client, at the same concurrency (the baseline), then autocannon loading the API over HTTP
 //    for as long. Alternating rounds share whatever else the machine is doing at the time; each figure
 //    reported is the median of the rounds.
-// 3. Reports p50, p99 and requests/s of both and the API's overhead as ratios, against the targets
-//    (rates p99 ≤ 100 ms, overhead ≤ 1.2×). Raw numbers go to bench/results/.
+// 3. Where a scenario names the table the previous release read (`before`), each round also replays the
+//    same SQL on that table: the release before this one asked exactly that (the rollup by code replaced
+//    error_counts_1m_by_category, still filled for one release, and error_counts_1m for the all-apps
+//    code questions). Same data, same run, so after/before is the slowdown the change costs (≤ 1.1×).
+// 4. Reports p50, p99 and requests/s of both and the API's overhead as ratios, against the targets
+//    (rates p99 ≤ 100 ms, overhead ≤ 1.2×, after/before ≤ 1.1×). Raw numbers go to bench/results/.
 import { fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -30,12 +34,34 @@ const concurrencies = String(flags.connections).split(',').map(Number);
 const durationS = Number(flags.duration);
 const rounds = Number(flags.rounds);
 
-const SCENARIOS = [
-  { name: 'rates', label: '/v1/rates 24 h at 1 m by category', path: '/v1/rates?from=now-24h&to=now&interval=1m&groupBy=category', p99TargetMs: 100 },
-  { name: 'top', label: '/v1/top codes, last hour vs the hour before', path: '/v1/top?dimension=code&from=now-1h&to=now&limit=10' },
-] as const;
+interface Scenario {
+  name: string;
+  label: string;
+  path: string;
+  p99TargetMs?: number;
+  /** The table the previous release answered this from, with the same SQL. */
+  before?: { from: string; to: string };
+}
+
+const SCENARIOS: readonly Scenario[] = [
+  {
+    name: 'rates',
+    label: '/v1/rates 24 h at 1 m by category',
+    path: '/v1/rates?from=now-24h&to=now&interval=1m&groupBy=category',
+    p99TargetMs: 100,
+    before: { from: 'error_counts_1m_by_code', to: 'error_counts_1m_by_category' },
+  },
+  {
+    name: 'top',
+    label: '/v1/top codes, last hour vs the hour before',
+    path: '/v1/top?dimension=code&from=now-1h&to=now&limit=10',
+    before: { from: 'error_counts_1m_by_code', to: 'error_counts_1m' },
+  },
+  { name: 'kind', label: '/v1/rates 24 h at 1 m by kind', path: '/v1/rates?from=now-24h&to=now&interval=1m&groupBy=kind', p99TargetMs: 100 },
+];
 
 const OVERHEAD_TARGET = 1.2;
+const SLOWDOWN_TARGET = 1.1;
 
 interface Stats {
   p50: number;
@@ -115,22 +141,34 @@ async function main(): Promise<void> {
     await autocannon({ url: base + scenario.path, connections: 2, duration: 3, headers });
     for (const connections of concurrencies) {
       const bareRounds: Stats[] = [];
+      const beforeRounds: Stats[] = [];
       const apiRounds: Stats[] = [];
       for (let round = 0; round < rounds; round++) {
-        tell({ type: 'bare', name: scenario.path, connections, durationMs: durationS * 1000 });
-        const bareRun = await receive('bare');
-        bareRounds.push(statsOf(bareRun.latenciesMs, bareRun.durationMs));
+        // Before and after swap places every round, so neither always runs right after the API's load.
+        const order = scenario.before && round % 2 === 1 ? (['before', 'after'] as const) : (['after', 'before'] as const);
+        for (const which of order) {
+          if (which === 'before' && !scenario.before) continue;
+          tell({ type: 'bare', name: scenario.path, connections, durationMs: durationS * 1000, ...(which === 'before' ? { table: scenario.before } : {}) });
+          const run = await receive('bare');
+          (which === 'before' ? beforeRounds : bareRounds).push(statsOf(run.latenciesMs, run.durationMs));
+        }
         const load = await autocannon({ url: base + scenario.path, connections, duration: durationS, headers });
         if (load.non2xx > 0 || load.errors > 0) throw new Error(`${scenario.path}: ${load.non2xx} non-2xx answers and ${load.errors} errors under load`);
         apiRounds.push({ p50: load.latency.p50, p99: load.latency.p99, requestsPerSecond: load.requests.average, requests: load.requests.total });
       }
       const bare = medianStats(bareRounds);
+      const before = beforeRounds.length > 0 ? medianStats(beforeRounds) : undefined;
       const api = medianStats(apiRounds);
       const overhead = { p50: api.p50 / bare.p50, p99: api.p99 / bare.p99, throughput: bare.requestsPerSecond / api.requestsPerSecond };
-      results.push({ ...scenario, connections, responseBytes: captured.responseBytes, sql: captured.sql, params: captured.params, bare, api, overhead, bareRounds, apiRounds });
+      // On a shared machine the medians carry whatever else ran; the least disturbed round of each side
+      // (its p50) is the steadier comparison, so it is reported too.
+      const best = (all: Stats[]) => Math.min(...all.map((x) => x.p50));
+      const slowdown = before ? { p50: bare.p50 / before.p50, p99: bare.p99 / before.p99, bestRound: best(bareRounds) / best(beforeRounds) } : undefined;
+      results.push({ ...scenario, connections, responseBytes: captured.responseBytes, sql: captured.sql, params: captured.params, bare, before, api, overhead, slowdown, bareRounds, beforeRounds, apiRounds });
       console.error(
         `${scenario.label}, ${connections} connection(s): API p50 ${ms(api.p50)} ms p99 ${ms(api.p99)} ms ${api.requestsPerSecond.toFixed(1)} req/s; ` +
-          `bare SQL p50 ${ms(bare.p50)} ms p99 ${ms(bare.p99)} ms ${bare.requestsPerSecond.toFixed(1)} q/s`,
+          `bare SQL p50 ${ms(bare.p50)} ms p99 ${ms(bare.p99)} ms ${bare.requestsPerSecond.toFixed(1)} q/s` +
+          (before ? `; before (${scenario.before?.to}) p50 ${ms(before.p50)} ms p99 ${ms(before.p99)} ms` : ''),
       );
     }
   }
@@ -146,15 +184,21 @@ async function main(): Promise<void> {
     `Load: per scenario and concurrency, ${rounds} alternating rounds of ${durationS} s (bare SQL, then the API through autocannon) after a 3 s warm-up; medians of the rounds. ` +
       `${machine.cpus} cores (${machine.cpu}), load average ${machine.loadAverage1m?.toFixed(2)} at the end, Node ${machine.node}.`,
     '',
-    '| scenario | connections | answer | API p50 | API p99 | API req/s | bare SQL p50 | bare SQL p99 | bare q/s | overhead p50 | overhead p99 | throughput ratio |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| scenario | connections | answer | API p50 | API p99 | API req/s | bare SQL p50 | bare SQL p99 | bare q/s | overhead p50 | overhead p99 | throughput ratio | before p50 | before p99 | after/before p50 | after/before p99 | after/before, best round |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...results.map(
       (r) =>
-        `| ${r.label} | ${r.connections} | ${(r.responseBytes / 1024).toFixed(0)} KiB | ${ms(r.api.p50)} ms | ${ms(r.api.p99)} ms | ${r.api.requestsPerSecond.toFixed(1)} | ${ms(r.bare.p50)} ms | ${ms(r.bare.p99)} ms | ${r.bare.requestsPerSecond.toFixed(1)} | ${r.overhead.p50.toFixed(2)}× | ${r.overhead.p99.toFixed(2)}× | ${r.overhead.throughput.toFixed(2)}× |`,
+        `| ${r.label} | ${r.connections} | ${(r.responseBytes / 1024).toFixed(0)} KiB | ${ms(r.api.p50)} ms | ${ms(r.api.p99)} ms | ${r.api.requestsPerSecond.toFixed(1)} | ${ms(r.bare.p50)} ms | ${ms(r.bare.p99)} ms | ${r.bare.requestsPerSecond.toFixed(1)} | ${r.overhead.p50.toFixed(2)}× | ${r.overhead.p99.toFixed(2)}× | ${r.overhead.throughput.toFixed(2)}× | ` +
+        (r.before && r.slowdown
+          ? `${ms(r.before.p50)} ms | ${ms(r.before.p99)} ms | ${r.slowdown.p50.toFixed(2)}× | ${r.slowdown.p99.toFixed(2)}× | ${r.slowdown.bestRound.toFixed(2)}× |`
+          : '– | – | – | – | – |'),
     ),
     '',
     ...results.flatMap((r) => [
-      `${r.label}, ${r.connections} connection(s): p99 ${'p99TargetMs' in r ? `${ms(r.api.p99)} ms against ≤ ${r.p99TargetMs} ms: ${r.api.p99 <= r.p99TargetMs ? 'met' : 'NOT met'}; ` : ''}overhead ${r.overhead.p50.toFixed(2)}× (p50) against ≤ ${OVERHEAD_TARGET}×: ${r.overhead.p50 <= OVERHEAD_TARGET ? 'met' : 'NOT met'}.`,
+      `${r.label}, ${r.connections} connection(s): p99 ${r.p99TargetMs !== undefined ? `${ms(r.api.p99)} ms against ≤ ${r.p99TargetMs} ms: ${r.api.p99 <= r.p99TargetMs ? 'met' : 'NOT met'}; ` : ''}overhead ${r.overhead.p50.toFixed(2)}× (p50) against ≤ ${OVERHEAD_TARGET}×: ${r.overhead.p50 <= OVERHEAD_TARGET ? 'met' : 'NOT met'}` +
+        (r.slowdown
+          ? `; after/before ${r.slowdown.p50.toFixed(2)}× (median p50; best round ${r.slowdown.bestRound.toFixed(2)}×) against ≤ ${SLOWDOWN_TARGET}×: ${r.slowdown.p50 <= SLOWDOWN_TARGET ? 'met' : 'NOT met'}.`
+          : '.'),
     ]),
     '',
     `Raw numbers: ${file.slice(PROJECT_ROOT.length + 1)}`,

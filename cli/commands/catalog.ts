@@ -1,9 +1,9 @@
-// `errpulse catalog`: the error catalog as a table (or JSON), filtered by category and code pattern.
+// `errpulse catalog`: the error catalog as a table (or JSON), filtered by category, kind and code pattern.
 import { Option, type Command } from 'commander';
-import { filterCatalog, UnknownCategoryError } from '../../lib/catalog/filter.js';
-import { CATALOG, type CatalogEntry } from '../../lib/catalog/index.js';
+import { filterCatalog, UnknownCategoryError, UnknownKindError } from '../../lib/catalog/filter.js';
+import { CATALOG, KINDS, type CatalogEntry } from '../../lib/catalog/index.js';
 
-const COLUMNS = ['code', 'category', 'family', 'fault', 'severity'] as const;
+const COLUMNS = ['code', 'category', 'kind', 'fault', 'severity'] as const;
 const DEFAULT_DESCRIPTION_WIDTH = 60;
 const MIN_DESCRIPTION_WIDTH = 20;
 
@@ -40,16 +40,22 @@ const collect = (value: string, previous: string[]): string[] => [
 interface CatalogOptions {
   json?: boolean;
   category: string[];
+  kind: string[];
   code: string[];
 }
 
 export function registerCatalogCommand(program: Command): void {
   program
     .command('catalog')
-    .description('List the error catalog: every code of the public error guide with category, family, fault and severity')
+    .description('List the error catalog: every code of the public error guide with category, kind (what went wrong), fault and severity')
     .option('--json', 'print the entries as JSON (full descriptions)')
     .addOption(
       new Option('--category <name|slug>', 'only this category; repeatable or comma-separated (e.g. Websocket, block-users)')
+        .argParser(collect)
+        .default([], 'all'),
+    )
+    .addOption(
+      new Option('--kind <kind>', `only this kind; repeatable or comma-separated (${KINDS.join(', ')})`)
         .argParser(collect)
         .default([], 'all'),
     )
@@ -62,9 +68,10 @@ export function registerCatalogCommand(program: Command): void {
       const opts = this.opts<CatalogOptions>();
       let entries: CatalogEntry[];
       try {
-        entries = filterCatalog(CATALOG, { categories: opts.category, codes: opts.code });
+        entries = filterCatalog(CATALOG, { categories: opts.category, kinds: opts.kind, codes: opts.code });
       } catch (err) {
         if (err instanceof UnknownCategoryError) this.error(`error: ${err.message}`, { exitCode: 2, code: 'errpulse.unknownCategory' });
+        if (err instanceof UnknownKindError) this.error(`error: ${err.message}`, { exitCode: 2, code: 'errpulse.unknownKind' });
         throw err;
       }
       if (opts.json) {

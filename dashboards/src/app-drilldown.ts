@@ -1,19 +1,19 @@
 // App drilldown: one app's errors — which codes, which categories, which regions, its quota and plan
 // limits, and the latest raw events for the request ids support asks about.
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
-import { QUOTA_CODES } from '../../lib/catalog/index.js';
+import { codesOfKind } from '../../lib/catalog/index.js';
 import { tableSql } from './clickhouse-query.js';
 import { buildDashboard } from './dashboard.js';
 import { dashboardUrl, linkColumn } from './links.js';
 import { SEVERITY_COLORS, barGauge, columnUnit, columnValueColors, columnWidth, stat, table } from './panels.js';
 import { errorsStat, ratePerMinute, serverShareStat } from './rollup-panels.js';
-import { catalogField, codeList, variableFilters, type FilterSpec } from './sql.js';
+import { FILTER_COLUMNS, catalogField, kindCondition, variableFilters, type FilterSpec } from './sql.js';
 import { filterVariables } from './variables.js';
 
-const FILTERS: FilterSpec = { app: 'single', region: 'multi', category: 'multi', code: 'multi' };
+const FILTERS: FilterSpec = { app: 'single', region: 'multi', category: 'multi', kind: 'multi', code: 'multi' };
 const WHERE = `$__timeFilter(minute)\n  AND ${variableFilters(FILTERS)}`;
-/** Quota panels ignore the category and code filters: the codes are fixed. */
-const QUOTA_WHERE = `$__timeFilter(minute)\n  AND ${variableFilters({ app: 'single', region: 'multi' })}\n  AND code IN (${codeList(QUOTA_CODES)})`;
+/** Quota panels ignore the category, kind and code filters: they are the codes of kind limit. */
+const QUOTA_WHERE = `$__timeFilter(minute)\n  AND ${variableFilters({ app: 'single', region: 'multi' })}\n  AND ${kindCondition(['limit'])}`;
 
 /** How many codes get a line of their own; more would make the chart unreadable. */
 const TOP_CODES = 10;
@@ -54,7 +54,7 @@ export function appDrilldownDashboard(): Dashboard {
           }),
           stat({
             title: P.quota,
-            description: `Errors from the quota and plan-limit codes (${QUOTA_CODES.join(', ')}): the customer hit a limit of their plan.`,
+            description: `Errors of kind limit (${codesOfKind('limit').join(', ')}): the customer hit a limit of their plan.`,
             query: tableSql(`SELECT sum(events) AS quota_errors\nFROM error_counts_1m\nWHERE ${QUOTA_WHERE}`),
             unit: 'short',
             thresholds: [
@@ -81,7 +81,7 @@ export function appDrilldownDashboard(): Dashboard {
           barGauge({
             title: P.categories,
             description: "The app's errors in the range per catalog category.",
-            query: tableSql(`SELECT category, sum(events) AS errors\nFROM error_counts_1m\nWHERE ${WHERE}\nGROUP BY category\nORDER BY errors DESC`),
+            query: tableSql(`SELECT ${FILTER_COLUMNS.category} AS category, sum(events) AS errors\nFROM error_counts_1m\nWHERE ${WHERE}\nGROUP BY category\nORDER BY errors DESC`),
             unit: 'short',
             w: 8,
             h: 9,
@@ -94,7 +94,7 @@ export function appDrilldownDashboard(): Dashboard {
           ratePerMinute({ title: P.regions, description: "The app's errors per minute in each region.", where: WHERE, by: 'region', w: 12, h: 8 }),
           ratePerMinute({
             title: P.quotaOverTime,
-            description: 'Quota, plan-restriction, rate-limit and expired-subscription errors per minute. A flat line well above zero means the customer is stuck at a limit.',
+            description: 'Errors of kind limit per minute, by code. A flat line well above zero means the customer is stuck at a limit.',
             where: QUOTA_WHERE,
             by: 'code',
             w: 12,
@@ -111,6 +111,7 @@ export function appDrilldownDashboard(): Dashboard {
             query: tableSql(`SELECT
   code,
   ${catalogField('description')} AS description,
+  ${catalogField('kind')} AS kind,
   ${catalogField('severity')} AS severity,
   uniqExact(region) AS regions,
   sum(events) AS errors

@@ -6,10 +6,10 @@ import { dashboardUrl, linkColumn } from './links.js';
 import { SEVERITY_COLORS, barGauge, columnThresholds, columnUnit, columnValueColors, columnWidth, stat, table } from './panels.js';
 import { errorsStat, ratePerMinute, serverShareStat } from './rollup-panels.js';
 import { spikePanelSql } from './spikes.js';
-import { catalogField, variableFilters, type FilterSpec } from './sql.js';
+import { FILTER_COLUMNS, catalogField, variableFilters, type FilterSpec } from './sql.js';
 import { filterVariables } from './variables.js';
 
-const FILTERS: FilterSpec = { app: 'multi', region: 'multi', category: 'multi', code: 'multi' };
+const FILTERS: FilterSpec = { app: 'multi', region: 'multi', category: 'multi', kind: 'multi', code: 'multi' };
 const WHERE = `$__timeFilter(minute)\n  AND ${variableFilters(FILTERS)}`;
 
 export const OVERVIEW_PANELS = {
@@ -19,6 +19,7 @@ export const OVERVIEW_PANELS = {
   unknownCount: 'Unknown codes seen',
   spikeCount: 'Active spikes',
   byCategory: 'Error rate by category',
+  byKind: 'Error rate by kind',
   byFault: 'Client vs server fault',
   topCodes: 'Top codes',
   byRegion: 'Errors by region',
@@ -86,7 +87,17 @@ WHERE minute >= toStartOfMinute($__toTime) - INTERVAL 5 MINUTE AND minute < toSt
             where: WHERE,
             by: 'category',
             stack: true,
-            w: 16,
+            w: 9,
+            h: 9,
+          }),
+          ratePerMinute({
+            title: P.byKind,
+            description:
+              'Errors per minute, stacked by what went wrong (the catalog kind: not_found, limit, server_failure, …; unknown: codes not in the catalog). See docs/catalog.md for each kind\'s codes.',
+            where: WHERE,
+            by: 'kind',
+            stack: true,
+            w: 9,
             h: 9,
           }),
           ratePerMinute({
@@ -94,7 +105,7 @@ WHERE minute >= toStartOfMinute($__toTime) - INTERVAL 5 MINUTE AND minute < toSt
             description: 'Errors per minute by fault: client (the caller sent something wrong), server (the platform failed), unknown (code not in the catalog).',
             where: WHERE,
             by: 'fault',
-            w: 8,
+            w: 6,
             h: 9,
           }),
         ],
@@ -108,14 +119,15 @@ WHERE minute >= toStartOfMinute($__toTime) - INTERVAL 5 MINUTE AND minute < toSt
             query: tableSql(`SELECT
   code,
   ${catalogField('description')} AS description,
-  category,
+  ${FILTER_COLUMNS.category} AS category,
+  ${FILTER_COLUMNS.kind} AS kind,
   fault,
   ${catalogField('severity')} AS severity,
   sum(events) AS errors,
   errors / sum(errors) OVER () AS share
 FROM error_counts_1m
 WHERE ${WHERE}
-GROUP BY code, category, fault
+GROUP BY code, category, kind, fault
 ORDER BY errors DESC
 LIMIT 25`),
             unit: 'short',
@@ -137,7 +149,7 @@ LIMIT 25`),
             overrides: [
               linkColumn('errors', {
                 title: 'Region dashboard for ${__data.fields.region}',
-                url: dashboardUrl('region', { region: '${__data.fields.region}' }, ['app', 'category', 'code']),
+                url: dashboardUrl('region', { region: '${__data.fields.region}' }, ['app', 'category', 'kind', 'code']),
               }),
             ],
             w: 8,
@@ -150,10 +162,11 @@ LIMIT 25`),
         panels: [
           table({
             title: P.unknownCodes,
-            description: 'Codes not in the error catalog: a new code the platform started sending, or a typo in a service. Add real ones to the error guide (docs/catalog.md).',
+            description:
+              'Codes not in the error catalog: a new code the platform started sending, or a typo in a service. The category is guessed from the longest known code prefix (Unknown if none). Add real ones to the error guide and review their kind (docs/catalog.md).',
             query: tableSql(`SELECT
   code,
-  family,
+  any(category) AS guessed_category,
   min(minute) AS first_seen,
   max(minute) AS last_seen,
   uniqExact(app_id) AS apps,
@@ -161,7 +174,7 @@ LIMIT 25`),
 FROM error_counts_1m
 WHERE ${WHERE}
   AND NOT known
-GROUP BY code, family
+GROUP BY code
 ORDER BY errors DESC
 LIMIT 50`),
             unit: 'short',

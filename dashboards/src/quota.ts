@@ -1,16 +1,17 @@
-// Quota & plan limits: which apps run into the limits of their plan (quota, plan restriction, rate
-// limit, expired subscription), ranked, over days rather than hours — from the hourly rollup.
+// Quota & plan limits: which apps run into the limits of their plan (every code of kind limit: quota, plan
+// restriction, rate limit, expired subscription, a full group), ranked, over days rather than hours — from
+// the hourly rollup.
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
-import { QUOTA_CODES } from '../../lib/catalog/index.js';
+import { codesOfKind } from '../../lib/catalog/index.js';
 import { tableSql, timeSeriesSql } from './clickhouse-query.js';
 import { buildDashboard } from './dashboard.js';
 import { dashboardUrl, linkColumn } from './links.js';
 import { barGauge, columnUnit, columnWidth, stat, table, timeseries } from './panels.js';
-import { HOURS_IN_RANGE, catalogField, codeList, variableFilters, type FilterSpec } from './sql.js';
+import { HOURS_IN_RANGE, catalogField, kindCondition, variableFilters, type FilterSpec } from './sql.js';
 import { filterVariables } from './variables.js';
 
 const FILTERS: FilterSpec = { app: 'multi', region: 'multi' };
-const WHERE = `${HOURS_IN_RANGE}\n  AND code IN (${codeList(QUOTA_CODES)})\n  AND ${variableFilters(FILTERS)}`;
+const WHERE = `${HOURS_IN_RANGE}\n  AND ${kindCondition(['limit'])}\n  AND ${variableFilters(FILTERS)}`;
 const TOP_APPS = 15;
 
 export const QUOTA_PANELS = {
@@ -25,7 +26,7 @@ export function quotaDashboard(): Dashboard {
   const P = QUOTA_PANELS;
   return buildDashboard({
     key: 'quota',
-    description: `Apps running into plan limits (${QUOTA_CODES.join(', ')}), ranked; hourly resolution.`,
+    description: `Apps running into limits (kind limit: ${codesOfKind('limit').join(', ')}), ranked; hourly resolution.`,
     from: 'now-7d',
     variables: filterVariables(FILTERS),
     rows: [
@@ -34,7 +35,7 @@ export function quotaDashboard(): Dashboard {
         panels: [
           stat({
             title: P.errors,
-            description: 'Quota, plan-restriction, rate-limit and expired-subscription errors in the range (whole hours).',
+            description: 'Errors of kind limit (quota, plan restriction, rate limit, expired subscription, full group) in the range (whole hours).',
             query: tableSql(`SELECT sum(events) AS limit_errors\nFROM error_counts_1h\nWHERE ${WHERE}`),
             unit: 'short',
             w: 12,
@@ -74,7 +75,7 @@ LIMIT ${TOP_APPS}`),
           }),
           timeseries({
             title: P.byCode,
-            description: 'Limit errors per hour by code. ERR_TOO_MANY_REQUESTS is the rate limit, the others are plan quotas and subscription state.',
+            description: 'Limit errors per hour by code. ERR_TOO_MANY_REQUESTS is the rate limit, ERR_NO_VACANCY a full group, the others plan quotas and subscription state.',
             query: timeSeriesSql(`SELECT $__timeInterval(hour) AS time, code, sum(events) / ($__interval_s / 3600) AS errors_per_hour
 FROM error_counts_1h
 WHERE ${WHERE}

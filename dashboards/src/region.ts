@@ -9,7 +9,7 @@ import { errorsStat, ratePerMinute, serverShareStat } from './rollup-panels.js';
 import { catalogField, variableFilters, type FilterSpec } from './sql.js';
 import { filterVariables } from './variables.js';
 
-const FILTERS: FilterSpec = { region: 'single', app: 'multi', category: 'multi', code: 'multi' };
+const FILTERS: FilterSpec = { region: 'single', app: 'multi', category: 'multi', kind: 'multi', code: 'multi' };
 const WHERE = `$__timeFilter(minute)\n  AND ${variableFilters(FILTERS)}`;
 const TOP_APPS = 10;
 

@@ -2,7 +2,7 @@
 // what share the platform caused, and errors per minute split by one column.
 import { tableSql, timeSeriesSql } from './clickhouse-query.js';
 import { stat, timeseries, type Step } from './panels.js';
-import { PER_MINUTE } from './sql.js';
+import { FILTER_COLUMNS, PER_MINUTE } from './sql.js';
 
 interface Placement {
   w: number;
@@ -42,8 +42,8 @@ export interface RateOptions extends Placement {
   title: string;
   description: string;
   where: string;
-  /** The column that splits the series (a string column of the rollup, or toString(fault)). */
-  by: 'category' | 'code' | 'region' | 'app_id' | 'fault';
+  /** What splits the series: a string column of the rollup, the fault, or a catalog axis looked up by code. */
+  by: 'category' | 'kind' | 'code' | 'region' | 'app_id' | 'fault';
   /** Only the `top` values with the most errors get a line (the chart stays readable). */
   top?: number;
   stack?: boolean;
@@ -51,12 +51,14 @@ export interface RateOptions extends Placement {
 
 /** Errors per minute, one series per value of `by`, bucketed by the panel interval (at least a minute). */
 export function ratePerMinute(o: RateOptions) {
-  // Enum to text, aliased to its own name only in SELECT and GROUP BY (no filter refers to fault).
-  const label = o.by === 'fault' ? 'toString(fault) AS fault' : o.by;
+  // Fault's enum as text; category and kind from the catalog by code. Aliased to the name of what they
+  // split by, which the filters never use for anything else (they read the same expressions).
+  const expression = o.by === 'fault' ? 'toString(fault)' : o.by === 'category' || o.by === 'kind' ? FILTER_COLUMNS[o.by] : o.by;
+  const label = expression === o.by ? o.by : `${expression} AS ${o.by}`;
   const top =
     o.top === undefined
       ? ''
-      : `\n  AND ${o.by} IN (\n    SELECT ${o.by} FROM error_counts_1m\n    WHERE ${o.where}\n    GROUP BY ${o.by} ORDER BY sum(events) DESC LIMIT ${o.top}\n  )`;
+      : `\n  AND ${expression} IN (\n    SELECT ${expression} FROM error_counts_1m\n    WHERE ${o.where}\n    GROUP BY ${expression} ORDER BY sum(events) DESC LIMIT ${o.top}\n  )`;
   return timeseries({
     title: o.title,
     description: o.description,

@@ -1,12 +1,18 @@
 // SQL fragments every ClickHouse panel shares: how a template variable filters a rollup, and how counts
 // become a rate. The dashboards' own SQL lives with each dashboard; only what they share is here.
-import { CODE_PATTERN } from '../../lib/catalog/index.js';
+import { CODE_PATTERN, isKind, type Kind } from '../../lib/catalog/index.js';
+import { categorySql, kindSql } from '../../lib/catalog/sql.js';
 
-/** The dashboard variables that filter error counts, and the rollup column each one filters. */
+/**
+ * The dashboard variables that filter error counts, and the rollup expression each one filters. Category
+ * and kind are looked up in the catalog dictionary by code, so a re-reviewed catalog moves all history
+ * (docs/decisions/0006).
+ */
 export const FILTER_COLUMNS = {
   app: 'app_id',
   region: 'region',
-  category: 'category',
+  category: categorySql(),
+  kind: kindSql(),
   code: 'code',
 } as const;
 
@@ -49,8 +55,18 @@ export const PER_MINUTE = 'sum(events) / ($__interval_s / 60)';
 export const HOURS_IN_RANGE = 'hour >= toStartOfHour($__fromTime) AND hour <= $__toTime';
 
 /** The catalog's words for a code (unknown codes read "Not in the error catalog."). */
-export const catalogField = (field: 'description' | 'severity' | 'category', codeExpr = 'code') =>
+export const catalogField = (field: 'description' | 'severity' | 'category' | 'kind', codeExpr = 'code') =>
   `dictGet('error_catalog_dict', '${field}', tuple(${codeExpr}))`;
+
+/**
+ * Rows of the given kinds, instead of a hand-kept code list: a code joins the panel by its review in
+ * catalog.json alone. Kinds are a closed vocabulary ([a-z_]), so they need no escaping.
+ */
+export function kindCondition(kinds: readonly Kind[]): string {
+  if (kinds.length === 0) throw new Error('kindCondition needs at least one kind');
+  for (const kind of kinds) if (!isKind(kind)) throw new Error(`not a kind: ${JSON.stringify(kind)}`);
+  return `${kindSql()} IN (${kinds.map((k) => `'${k}'`).join(', ')})`;
+}
 
 /**
  * A list of error codes for `IN (…)`. Only well-formed codes from this repository get here, and such a

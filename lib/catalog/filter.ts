@@ -1,11 +1,13 @@
-// Filtering the catalog by category and code, as people type them: the CLI's flags and the API's
+// Filtering the catalog by category, kind and code, as people type them: the CLI's flags and the API's
 // query parameters both come here.
-import { CATEGORIES, UNKNOWN_CATEGORY, UNKNOWN_CATEGORY_SLUG, type CatalogEntry } from './index.js';
+import { CATEGORIES, KINDS, UNKNOWN_CATEGORY, UNKNOWN_CATEGORY_SLUG, UNKNOWN_KIND, type CatalogEntry } from './index.js';
 import { slugOf } from './rules.js';
 
 export interface CatalogFilter {
   /** Category names or slugs, any case ("Block Users", "block-users"); empty = all. */
   categories?: readonly string[];
+  /** Kinds (limit, server_failure, …; `unknown` selects nothing here), any case; empty = all. */
+  kinds?: readonly string[];
   /** Exact codes or `*` patterns (ERR_WS_*, *_FAILED), any case; empty = all. */
   codes?: readonly string[];
 }
@@ -16,6 +18,27 @@ export class UnknownCategoryError extends Error {
     super(`unknown categor${unknown.length === 1 ? 'y' : 'ies'} ${unknown.map((u) => JSON.stringify(u)).join(', ')}; valid: ${valid}`);
     this.name = 'UnknownCategoryError';
   }
+}
+
+export class UnknownKindError extends Error {
+  constructor(readonly unknown: readonly string[]) {
+    super(`unknown kind${unknown.length === 1 ? '' : 's'} ${unknown.map((u) => JSON.stringify(u)).join(', ')}; valid: ${KINDS.join(', ')}`);
+    this.name = 'UnknownKindError';
+  }
+}
+
+/** Kinds as a user types them ("limit", "Server-Failure"). Throws UnknownKindError listing the valid ones. */
+export function resolveKinds(inputs: readonly string[]): Set<string> {
+  const valid = new Set<string>([...KINDS, UNKNOWN_KIND]);
+  const kinds = new Set<string>();
+  const unknown: string[] = [];
+  for (const input of inputs) {
+    const kind = input.trim().toLowerCase().replace(/[\s-]+/g, '_');
+    if (valid.has(kind)) kinds.add(kind);
+    else unknown.push(input);
+  }
+  if (unknown.length > 0) throw new UnknownKindError(unknown);
+  return kinds;
 }
 
 // The slug rule that made the catalog's slugs, plus the guide's own "… Errors" heading suffix.
@@ -52,8 +75,12 @@ export function codeMatcher(pattern: string): (code: string) => boolean {
 
 export function filterCatalog(entries: readonly CatalogEntry[], filter: CatalogFilter): CatalogEntry[] {
   const slugs = filter.categories?.length ? resolveCategories(filter.categories) : undefined;
+  const kinds = filter.kinds?.length ? resolveKinds(filter.kinds) : undefined;
   const matchers = (filter.codes ?? []).map(codeMatcher);
   return entries.filter(
-    (e) => (slugs === undefined || slugs.has(e.categorySlug)) && (matchers.length === 0 || matchers.some((m) => m(e.code))),
+    (e) =>
+      (slugs === undefined || slugs.has(e.categorySlug)) &&
+      (kinds === undefined || kinds.has(e.kind)) &&
+      (matchers.length === 0 || matchers.some((m) => m(e.code))),
   );
 }

@@ -1,13 +1,16 @@
 // Turns the vendored public error guide (error-guide.txt, a text copy of the web page) into the
 // checked-in, reviewed catalog.json. Run `npm run catalog:generate` after updating the guide and
 // review the diff; `npm run catalog:generate -- --check` only verifies the JSON is up to date.
+// Every field but `kind` follows from the guide and rules.ts. The kind is a person's judgement of the
+// description: the generator keeps the kind catalog.json already has for a code and only proposes one
+// (proposeKind, printed for review) for a code that has none yet.
 //
 // Guide shape: a preamble, then `<Name> Errors` headings, each followed by lines `CODEDescription`
 // (the code glued to its description). A description continues over the following lines (numbered
 // lists, "For example, …" paragraphs) until the next code line or heading.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { ACCESS_CATEGORIES, QUOTA_CODES, faultOf, familyOf, severityOf, slugOf, type CatalogEntry } from './rules.js';
+import { ACCESS_CATEGORIES, faultOf, familyOf, isKind, proposeKind, severityOf, slugOf, type CatalogEntry, type Kind } from './rules.js';
 
 export const EXPECTED_CODES = 116;
 export const EXPECTED_CATEGORIES = 16;
@@ -62,8 +65,11 @@ function normaliseDescription(lines: readonly string[]): string {
     .trim();
 }
 
-/** The catalog for a guide text. Fails loudly unless it holds exactly 116 unique codes in 16 categories. */
-export function buildCatalog(guideText: string): CatalogEntry[] {
+/**
+ * The catalog for a guide text, with the reviewed kinds (code → kind) kept and a proposal for any code
+ * without one. Fails loudly unless it holds exactly 116 unique codes in 16 categories.
+ */
+export function buildCatalog(guideText: string, reviewedKinds: ReadonlyMap<string, Kind> = new Map()): CatalogEntry[] {
   const raw = parseGuide(guideText);
   const problems: string[] = [];
 
@@ -83,20 +89,36 @@ export function buildCatalog(guideText: string): CatalogEntry[] {
   for (const name of ACCESS_CATEGORIES) {
     if (!categories.includes(name)) problems.push(`severity rule names category "${name}", which the guide no longer has`);
   }
-  for (const code of QUOTA_CODES) {
-    if (!seen.has(code)) problems.push(`quota code ${code} is not in the guide`);
-  }
   if (problems.length > 0) throw new Error(`error guide does not parse as expected:\n  - ${problems.join('\n  - ')}`);
 
-  return raw.map(({ code, category, lines }) => ({
-    code,
-    category,
-    categorySlug: slugOf(category),
-    description: normaliseDescription(lines),
-    family: familyOf(code),
-    fault: faultOf(code),
-    severity: severityOf(code, category),
-  }));
+  return raw.map(({ code, category, lines }) => {
+    const kind = reviewedKinds.get(code) ?? proposeKind(code);
+    return {
+      code,
+      category,
+      categorySlug: slugOf(category),
+      description: normaliseDescription(lines),
+      kind,
+      family: familyOf(code),
+      fault: faultOf(code),
+      severity: severityOf(code, category, kind),
+    };
+  });
+}
+
+/** The reviewed kinds of a catalog.json text; entries without a valid kind are left out (they get a proposal). */
+export function reviewedKindsOf(catalogJson: string | undefined): Map<string, Kind> {
+  if (catalogJson === undefined) return new Map();
+  const entries = JSON.parse(catalogJson) as Array<{ code: string; kind?: unknown }>;
+  return new Map(entries.flatMap((e) => (typeof e.kind === 'string' && isKind(e.kind) ? [[e.code, e.kind] as const] : [])));
+}
+
+function readCatalogJson(): string | undefined {
+  try {
+    return readFileSync(CATALOG_PATH, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 /** The exact bytes of catalog.json for a catalog. */
@@ -104,19 +126,17 @@ export function renderCatalog(entries: readonly CatalogEntry[]): string {
   return `${JSON.stringify(entries, null, 2)}\n`;
 }
 
-/** What catalog.json must contain for the vendored guide. */
+/** What catalog.json must contain for the vendored guide and the kinds reviewed so far. */
 export function expectedCatalogJson(guidePath = GUIDE_PATH): string {
-  return renderCatalog(buildCatalog(readFileSync(guidePath, 'utf8')));
+  return renderCatalog(buildCatalog(readFileSync(guidePath, 'utf8'), reviewedKindsOf(readCatalogJson())));
 }
 
 function main(argv: readonly string[]): number {
-  const expected = expectedCatalogJson();
-  let current: string | undefined;
-  try {
-    current = readFileSync(CATALOG_PATH, 'utf8');
-  } catch {
-    current = undefined;
-  }
+  const current = readCatalogJson();
+  const reviewed = reviewedKindsOf(current);
+  const expected = renderCatalog(buildCatalog(readFileSync(GUIDE_PATH, 'utf8'), reviewed));
+  const proposed = (JSON.parse(expected) as CatalogEntry[]).filter((e) => !reviewed.has(e.code));
+  for (const e of proposed) console.error(`proposed kind ${e.kind} for ${e.code} ("${e.description.split('\n', 1)[0]}"): review it`);
   if (argv.includes('--check')) {
     if (current === expected) return 0;
     console.error(`${CATALOG_PATH} is stale; run \`npm run catalog:generate\` and review the diff`);

@@ -5,12 +5,66 @@
 export type Fault = 'client' | 'server' | 'unknown';
 export type Severity = 'critical' | 'high' | 'medium' | 'low';
 
+/**
+ * What went wrong, one reviewed value per code (catalog.json), a closed vocabulary. The subject is the
+ * category; the kind is the failure, so "server failures in Websocket" and "limits in Subscription"
+ * read as sentences. docs/catalog.md lists each kind with its codes; change both together.
+ */
+export const KINDS = Object.freeze([
+  'not_found',
+  'missing_input',
+  'invalid_input',
+  'conflict',
+  'permission',
+  'auth',
+  'limit',
+  'server_failure',
+] as const);
+export type Kind = (typeof KINDS)[number];
+
+/** The kind of a code the catalog does not list: never one of KINDS, so it cannot join a kind's panels or rules unreviewed. */
+export const UNKNOWN_KIND = 'unknown';
+/** A kind as stored and queried: a catalog kind, or `unknown` for a code the catalog lacks. */
+export type KindOrUnknown = Kind | typeof UNKNOWN_KIND;
+
+/** One line per kind, for docs, the CLI, the API's catalog and alert texts. */
+export const KIND_DESCRIPTIONS: Readonly<Record<Kind, { label: string; meaning: string }>> = Object.freeze({
+  not_found: { label: 'not found', meaning: 'the thing the request names does not exist (user, group, message, key, endpoint, …)' },
+  missing_input: { label: 'missing input', meaning: 'a required field of the request is empty' },
+  invalid_input: {
+    label: 'invalid input',
+    meaning: 'the request is malformed or can never succeed: a wrong type or value, a mismatched thread, an action on oneself',
+  },
+  conflict: {
+    label: 'conflict',
+    meaning: 'the request contradicts the current state: already exists, joined, banned or friends; same value; busy; a call in the wrong status',
+  },
+  permission: {
+    label: 'permission',
+    meaning: 'the caller is identified but not allowed: no access or scope, not a member or participant, banned, blocked, protected',
+  },
+  auth: { label: 'authentication', meaning: 'the app ID, API key or auth token of the request is missing, wrong, or bound to someone else' },
+  limit: { label: 'limit', meaning: 'a plan, quota, subscription, rate or capacity limit was reached' },
+  server_failure: {
+    label: 'server failure',
+    meaning: 'the platform failed: a failed operation, a fatal error or timeout, an unhandled exception, a WebSocket server failure',
+  },
+});
+
+const KIND_SET: ReadonlySet<string> = new Set(KINDS);
+export function isKind(value: string): value is Kind {
+  return KIND_SET.has(value);
+}
+
 /** One code of the guide, as catalog.json stores it (written by the generator, read by index.ts). */
 export interface CatalogEntry {
   code: string;
   category: string;
   categorySlug: string;
   description: string;
+  /** Reviewed by a person: the generator only proposes a kind for a code it has not seen before. */
+  kind: Kind;
+  /** Deprecated: the first two tokens of the code; kept for one release (docs/decisions/0006). */
   family: string;
   fault: 'client' | 'server';
   severity: Severity;
@@ -58,13 +112,22 @@ export function faultOf(code: string): 'client' | 'server' {
   return code.split('_').includes('FAILED') ? 'server' : 'client';
 }
 
-/** Codes that mean the customer hit a plan, quota or rate limit. */
-export const QUOTA_CODES: readonly string[] = Object.freeze([
-  'ERR_PLAN_QUOTA_RESTRICTION',
-  'ERR_PLAN_RESTRICTION',
-  'ERR_TOO_MANY_REQUESTS',
-  'ERR_SUBSCRIPTION_EXPIRED',
-]);
+/**
+ * The generator's first guess at the kind of a code it has not seen, from the code's tokens; a person
+ * reviews it in the catalog.json diff. Reviewed kinds are never overwritten by this guess.
+ */
+export function proposeKind(code: string): Kind {
+  const tokens = new Set(code.split('_'));
+  const has = (...words: string[]) => words.some((w) => tokens.has(w));
+  if (faultOf(code) === 'server') return 'server_failure';
+  if (code.startsWith('AUTH_ERR_') && !code.endsWith('NO_ACCESS')) return 'auth';
+  if (code.includes('NOT_FOUND')) return 'not_found';
+  if (has('EMPTY')) return 'missing_input';
+  if (has('PLAN', 'QUOTA', 'SUBSCRIPTION', 'VACANCY') || code.includes('TOO_MANY')) return 'limit';
+  if (has('ALREADY', 'BUSY', 'SAME')) return 'conflict';
+  if (has('ACCESS', 'ACCESSIBLE', 'MEMBER', 'BANNED', 'BLOCKED', 'CLEARANCE', 'SCOPE', 'DENIED', 'ALLOWED')) return 'permission';
+  return 'invalid_input';
+}
 
 /** Categories whose client errors lock a customer out of the platform. */
 export const ACCESS_CATEGORIES: readonly string[] = Object.freeze(['Auth', 'API Key', 'Auth Token', 'Subscription']);
@@ -73,15 +136,15 @@ export const ACCESS_CATEGORIES: readonly string[] = Object.freeze(['Auth', 'API 
 export const UNKNOWN_SEVERITY: Severity = 'medium';
 
 /**
- * Severity rule — critical: server fault in the realtime layer (ERR_WS) or ERR_MISSION_FAILED;
+ * Severity rule — critical: server fault in the realtime layer (ERR_WS_*) or ERR_MISSION_FAILED;
  * high: any other server fault; medium: client error in Auth, API Key, Auth Token or Subscription,
- * or a quota code; low: any other client error.
+ * or of kind limit; low: any other client error.
  */
-export function severityOf(code: string, category: string): Severity {
+export function severityOf(code: string, category: string, kind: Kind): Severity {
   if (faultOf(code) === 'server') {
-    return familyOf(code) === 'ERR_WS' || code === 'ERR_MISSION_FAILED' ? 'critical' : 'high';
+    return code.startsWith('ERR_WS_') || code === 'ERR_MISSION_FAILED' ? 'critical' : 'high';
   }
-  return ACCESS_CATEGORIES.includes(category) || QUOTA_CODES.includes(code) ? 'medium' : 'low';
+  return ACCESS_CATEGORIES.includes(category) || kind === 'limit' ? 'medium' : 'low';
 }
 
 /** Stable URL/label-safe slug of a category name: "Block Users" → "block-users". */

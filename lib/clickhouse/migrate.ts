@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config.js';
-import { CATALOG } from '../catalog/index.js';
+import { CATALOG, type CatalogEntry } from '../catalog/index.js';
 import { PROJECT_ROOT } from '../paths.js';
 import type { ClickHouseClient } from './client.js';
 import { sqlStringLiteral } from './literal.js';
@@ -119,11 +119,19 @@ export interface MigrateResult {
 
 const MIGRATIONS_TABLE = 'schema_migrations';
 
+export interface MigrateOptions {
+  /**
+   * Stop after this migration version and leave the catalog and TTLs alone: the schema a data folder of
+   * that version has. For upgrade tests; services always migrate all the way.
+   */
+  through?: number;
+}
+
 /**
  * Applies pending migrations, re-syncs the catalog table and brings retention TTLs in line with the
  * configuration. Idempotent: a second run changes nothing.
  */
-export async function migrate(client: ClickHouseClient, o: SchemaOptions): Promise<MigrateResult> {
+export async function migrate(client: ClickHouseClient, o: SchemaOptions, options: MigrateOptions = {}): Promise<MigrateResult> {
   const onCluster = onClusterClause(o);
   await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${o.database}${onCluster}` });
   await client.command({
@@ -140,7 +148,7 @@ export async function migrate(client: ClickHouseClient, o: SchemaOptions): Promi
   const doneByVersion = new Map(done.map((m) => [Number(m.version), m]));
 
   const result: MigrateResult = { applied: [], alreadyApplied: [], catalogEntries: 0, ttlUpdated: [] };
-  for (const m of loadMigrations()) {
+  for (const m of loadMigrations().filter((x) => options.through === undefined || x.version <= options.through)) {
     const previous = doneByVersion.get(m.version);
     if (previous) {
       if (previous.checksum !== m.checksum) {
@@ -161,12 +169,24 @@ export async function migrate(client: ClickHouseClient, o: SchemaOptions): Promi
     result.applied.push(m.name);
   }
 
+  if (options.through !== undefined) return result;
   result.catalogEntries = await syncCatalog(client, o);
   result.ttlUpdated = await reconcileRetention(client, o);
   return result;
 }
 
+/** The catalog axes that rollups store per code, as one comparable value. */
+const axesOf = (category: string, kind: string) => `${category}\u0000${kind}`;
+
+/**
+ * Re-syncs error_catalog and its dictionary from catalog.json, then rewrites the stored category and kind
+ * of every code whose axes changed (or that joined or left the catalog) in error_counts_1m_by_code, across
+ * all its history: re-reviewing a kind needs a migrate, never a re-ingest.
+ */
 async function syncCatalog(client: ClickHouseClient, o: SchemaOptions): Promise<number> {
+  const before = await client
+    .query({ query: `SELECT code, category, kind FROM ${o.database}.error_catalog FINAL`, format: 'JSONEachRow' })
+    .then((r) => r.json<{ code: string; category: string; kind: string }>());
   await client.command({ query: `TRUNCATE TABLE IF EXISTS ${o.database}.error_catalog${onClusterClause(o)}` });
   await client.insert({
     table: `${o.database}.error_catalog`,
@@ -174,6 +194,7 @@ async function syncCatalog(client: ClickHouseClient, o: SchemaOptions): Promise<
       code: e.code,
       category: e.category,
       category_slug: e.categorySlug,
+      kind: e.kind,
       family: e.family,
       fault: e.fault,
       severity: e.severity,
@@ -182,7 +203,31 @@ async function syncCatalog(client: ClickHouseClient, o: SchemaOptions): Promise<
     format: 'JSONEachRow',
   });
   await client.command({ query: `SYSTEM RELOAD DICTIONARY ${o.database}.error_catalog_dict` });
+
+  const previous = new Map(before.map((e) => [e.code, axesOf(e.category, e.kind)]));
+  const changed = CATALOG.filter((e) => previous.get(e.code) !== axesOf(e.category, e.kind));
+  const current = new Set(CATALOG.map((e) => e.code));
+  const removed = before.map((e) => e.code).filter((code) => !current.has(code));
+  if (changed.length > 0 || removed.length > 0) await rewriteCatalogAxes(client, o, changed, removed);
   return CATALOG.length;
+}
+
+/**
+ * The rollup keyed by code stores category and kind so its projections can answer "by category" and
+ * "by kind" without a lookup per row; this keeps them equal to the catalog. A code that left the catalog
+ * keeps its last category and becomes kind 'unknown'. Literals, not parameters: mutations take none, and
+ * every value is a catalog code, category or kind. Waits for the rewrite, so the answers change together.
+ */
+async function rewriteCatalogAxes(client: ClickHouseClient, o: SchemaOptions, changed: readonly CatalogEntry[], removed: readonly string[]): Promise<void> {
+  const list = (values: readonly string[]) => `[${values.map(sqlStringLiteral).join(', ')}]`;
+  const codes = list(changed.map((e) => e.code));
+  await client.command({
+    query: `ALTER TABLE ${o.database}.${localTable('error_counts_1m_by_code', o)}${onClusterClause(o)}
+      UPDATE category = transform(code, ${codes}, ${list(changed.map((e) => e.category))}, category),
+             kind = transform(code, ${codes}, ${list(changed.map((e) => e.kind))}, 'unknown')
+      WHERE code IN ${list([...changed.map((e) => e.code), ...removed])}`,
+    clickhouse_settings: { mutations_sync: '2' },
+  });
 }
 
 /** Retention is configuration, not schema: a changed *_RETENTION_DAYS is applied with MODIFY TTL. */
@@ -192,6 +237,7 @@ async function reconcileRetention(client: ClickHouseClient, o: SchemaOptions): P
     [localTable('error_counts_1m', o), `minute + toIntervalDay(${o.rollupRetentionDays})`],
     [localTable('error_counts_1h', o), `hour + toIntervalDay(${o.rollupRetentionDays})`],
     [localTable('error_counts_1m_by_category', o), `minute + toIntervalDay(${o.rollupRetentionDays})`],
+    [localTable('error_counts_1m_by_code', o), `minute + toIntervalDay(${o.rollupRetentionDays})`],
   ];
   const rows = await client
     .query({

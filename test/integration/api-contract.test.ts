@@ -125,7 +125,7 @@ describe('errors', () => {
 
   const badRequests: Array<[string, string, RegExp?]> = [
     ['/v1/rates?interval=2m', 'interval', /one of auto, 1m, 5m, 1h, 1d/],
-    ['/v1/rates?groupBy=country', 'groupBy', /one of code, category, family, app, region, fault/],
+    ['/v1/rates?groupBy=country', 'groupBy', /one of code, category, kind, family, app, region, fault/],
     ['/v1/rates?groupBy=code,app,region', 'groupBy', /at most 2/],
     ['/v1/rates?top=0', 'top', /at least 1/],
     ['/v1/rates?top=many', 'top', /integer/],
@@ -386,7 +386,7 @@ describe('OpenAPI document', () => {
   it('describes the query parameters the routes accept', async () => {
     const document = (await api.app.inject({ url: '/openapi.json' })).json() as OpenApiDocument;
     const names = (path: string) => (document.paths[path]?.get?.parameters ?? []).map((p) => p.name).sort();
-    expect(names('/v1/rates')).toEqual(['app', 'category', 'code', 'family', 'fault', 'from', 'groupBy', 'httpStatus', 'interval', 'region', 'to', 'top']);
+    expect(names('/v1/rates')).toEqual(['app', 'category', 'code', 'family', 'fault', 'from', 'groupBy', 'httpStatus', 'interval', 'kind', 'region', 'to', 'top']);
     expect(names('/v1/events')).toContain('cursor');
     expect(names('/v1/spikes')).toEqual(['app', 'at', 'baseline', 'code', 'family', 'fault', 'level', 'minCount', 'region', 'window']);
   });

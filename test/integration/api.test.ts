@@ -2,7 +2,7 @@
 // (api-seed.ts), on an embedded (or the stack's) ClickHouse filled through the ingest row path. Also
 // the token scope: a token for app-a sees app-a only, on every endpoint.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { QUOTA_CODES, findEntry, tagCode } from '../../lib/catalog/index.js';
+import { KINDS, codesOfKind, findEntry, kindOf, tagCode } from '../../lib/catalog/index.js';
 import { SPIKE_DEFAULTS, SPIKE_SCORE_THRESHOLD } from '../../lib/spike-detector.js';
 import { RANGE, SEEDED_EVENTS, SPIKE, T0, get, iso, openApiFixture, type ApiFixture, type SeededEvent } from './api-seed.js';
 
@@ -34,6 +34,7 @@ interface Series {
 const within = (e: SeededEvent, from: number, to: number) => e.timeMs >= from && e.timeMs < to;
 const categoryOf = (e: SeededEvent) => tagCode(e.code).category;
 const familyOf = (e: SeededEvent) => tagCode(e.code).family;
+const kindOfEvent = (e: SeededEvent) => kindOf(e.code);
 
 /** Expected series: events of [from, to) counted per bucket and key, largest total first, ties by key. */
 function expectedSeries(events: readonly SeededEvent[], from: number, to: number, stepMs: number, keyOf: (e: SeededEvent) => string) {
@@ -61,7 +62,7 @@ describe('GET /v1/rates', () => {
   it('counts per 5-minute bucket and category from the narrow rollup, every bucket present', async () => {
     const res = await get(api, `/v1/rates?${rangeQuery}&interval=5m&groupBy=category`, api.token);
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ from: iso(RANGE.from), to: iso(RANGE.to), interval: '5m', source: 'error_counts_1m_by_category', groupBy: ['category'] });
+    expect(res.body).toMatchObject({ from: iso(RANGE.from), to: iso(RANGE.to), interval: '5m', source: 'error_counts_1m_by_code', groupBy: ['category'] });
     const expected = expectedSeries(SEEDED_EVENTS, RANGE.from, RANGE.to, 5 * MINUTE, categoryOf);
     expect(expected.length).toBeGreaterThan(4);
     expect(res.body.series).toEqual(
@@ -72,7 +73,7 @@ describe('GET /v1/rates', () => {
   it('keeps the top N codes and folds the rest into "other", bucket by bucket', async () => {
     const res = await get(api, `/v1/rates?${rangeQuery}&interval=5m&groupBy=code&top=3`, api.token);
     expect(res.status).toBe(200);
-    expect(res.body.source).toBe('error_counts_1m');
+    expect(res.body.source).toBe('error_counts_1m_by_code');
     const expected = expectedSeries(SEEDED_EVENTS, RANGE.from, RANGE.to, 5 * MINUTE, (e) => e.code);
     const kept = expected.slice(0, 3);
     const rest = expected.slice(3).reduce((sum, s) => sum.map((n, i) => n + (s.counts[i] as number)), new Array<number>(24).fill(0));
@@ -102,12 +103,60 @@ describe('GET /v1/rates', () => {
     expect((res.body.series as Series[]).map((s) => [s.key, s.total])).toEqual(expected.map((s) => [s.key, s.total]));
   });
 
-  it('answers one total series with interval=auto (1 m over two hours), filtered by family and fault', async () => {
+  it('answers one total series with interval=auto (1 m over two hours), filtered by the deprecated family and fault', async () => {
     const res = await get(api, `/v1/rates?${rangeQuery}&family=ERR_WS&fault=server`, api.token);
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ interval: '1m', source: 'error_counts_1m_by_category' });
+    expect(res.body).toMatchObject({ interval: '1m', source: 'error_counts_1m' });
     const expected = expectedSeries(SEEDED_EVENTS.filter((e) => familyOf(e) === 'ERR_WS'), RANGE.from, RANGE.to, MINUTE, () => 'total');
     expect(res.body.series).toEqual([{ key: 'total', dimensions: {}, other: false, total: expected[0]!.total, points: pointsOf(expected[0]!.counts, RANGE.from, MINUTE) }]);
+  });
+
+  it('groups by kind from the rollup by code, every kind as the catalog reviews it, unknown for the uncatalogued code', async () => {
+    const res = await get(api, `/v1/rates?${rangeQuery}&interval=5m&groupBy=kind`, api.token);
+    expect(res.status).toBe(200);
+    expect(res.body.source).toBe('error_counts_1m_by_code');
+    const expected = expectedSeries(SEEDED_EVENTS, RANGE.from, RANGE.to, 5 * MINUTE, kindOfEvent);
+    expect(expected.map((s) => s.key).sort()).toEqual(['invalid_input', 'limit', 'not_found', 'permission', 'server_failure', 'unknown']);
+    expect(res.body.series).toEqual(
+      expected.map((s) => ({ key: s.key, dimensions: { kind: s.key }, other: false, total: s.total, points: pointsOf(s.counts, RANGE.from, 5 * MINUTE) })),
+    );
+  });
+
+  it('filters by repeated kind= values, through the dictionary where the table stores only the code', async () => {
+    const kinds = new Set(['limit', 'server_failure']);
+    const matching = SEEDED_EVENTS.filter((e) => kinds.has(kindOfEvent(e)));
+    // No app: the rollup by code, its stored kind column.
+    const narrow = await get(api, `/v1/rates?${rangeQuery}&interval=5m&groupBy=region&kind=limit&kind=server_failure`, api.token);
+    expect(narrow.status).toBe(200);
+    expect(narrow.body.source).toBe('error_counts_1m_by_code');
+    const byRegion = expectedSeries(matching, RANGE.from, RANGE.to, 5 * MINUTE, (e) => e.region);
+    expect((narrow.body.series as Series[]).map((s) => [s.key, s.points.map((p) => p.count)])).toEqual(byRegion.map((s) => [s.key, s.counts]));
+    // Per code in whole hours: the hourly rollup, the kind looked up by code.
+    const all = await get(api, `/v1/rates?${rangeQuery}&interval=1h&groupBy=code&kind=limit&kind=server_failure`, api.token);
+    expect(all.status).toBe(200);
+    expect(all.body.source).toBe('error_counts_1h');
+    const expected = expectedSeries(matching, RANGE.from, RANGE.to, HOUR, (e) => e.code);
+    expect((all.body.series as Series[]).map((s) => [s.key, s.points.map((p) => p.count)])).toEqual(expected.map((s) => [s.key, s.counts]));
+    // One app, per minute: error_counts_1m, the kind looked up by code; combined with a category filter.
+    const oneApp = await get(api, `/v1/rates?${rangeQuery}&interval=5m&groupBy=kind&app=app-b&kind=limit,server_failure&category=general,websocket,subscription`, api.token);
+    expect(oneApp.status).toBe(200);
+    expect(oneApp.body.source).toBe('error_counts_1m');
+    const appB = expectedSeries(
+      matching.filter((e) => e.app === 'app-b' && ['General', 'Websocket', 'Subscription'].includes(categoryOf(e))),
+      RANGE.from, RANGE.to, 5 * MINUTE, kindOfEvent,
+    );
+    expect((oneApp.body.series as Series[]).map((s) => [s.key, s.points.map((p) => p.count)])).toEqual(appB.map((s) => [s.key, s.counts]));
+    // The raw table (httpStatus), the kind looked up per event.
+    const raw = await get(api, `/v1/rates?${rangeQuery}&interval=1h&groupBy=kind&kind=unknown&httpStatus=500,429`, api.token);
+    expect(raw.body.source).toBe('error_events');
+    const unknown = SEEDED_EVENTS.filter((e) => kindOfEvent(e) === 'unknown' && (e.httpStatus === 500 || e.httpStatus === 429));
+    expect((raw.body.series as Series[]).map((s) => [s.key, s.total])).toEqual(expectedSeries(unknown, RANGE.from, RANGE.to, HOUR, kindOfEvent).map((s) => [s.key, s.total]));
+  });
+
+  it('refuses a kind outside the vocabulary, naming the valid ones', async () => {
+    const res = await get(api, `/v1/rates?${rangeQuery}&kind=quota`, api.token);
+    expect(res.status).toBe(400);
+    expect(res.body.error?.message).toMatch(/kind.*limit/);
   });
 
   it('widens a range to whole buckets', async () => {
@@ -169,10 +218,21 @@ describe('GET /v1/top', () => {
     expect(items.some((i) => i.value === 'ERR_BRAND_NEW_THING')).toBe(true);
   });
 
+  it('ranks kinds against the previous window', async () => {
+    const res = await get(api, `/v1/top?dimension=kind&${topQuery}`, api.token);
+    expect(res.status).toBe(200);
+    expect(res.body.source).toBe('error_counts_1m_by_code');
+    const { counts } = expectedTop(kindOfEvent);
+    const expected = [...counts.entries()].filter(([, c]) => c.count > 0).sort((a, b) => b[1].count - a[1].count || (a[0] < b[0] ? -1 : 1));
+    expect((res.body.items as Array<{ value: string; count: number; previous: number }>).map((i) => [i.value, i.count, i.previous])).toEqual(
+      expected.map(([k, c]) => [k, c.count, c.previous]),
+    );
+  });
+
   it('limits the list and reads the narrow rollup for categories', async () => {
     const res = await get(api, `/v1/top?dimension=category&limit=2&${topQuery}`, api.token);
     expect(res.status).toBe(200);
-    expect(res.body.source).toBe('error_counts_1m_by_category');
+    expect(res.body.source).toBe('error_counts_1m_by_code');
     const { counts } = expectedTop(categoryOf);
     const expected = [...counts.entries()].filter(([, c]) => c.count > 0).sort((a, b) => b[1].count - a[1].count || (a[0] < b[0] ? -1 : 1));
     expect((res.body.items as Array<{ value: string; count: number }>).map((i) => [i.value, i.count])).toEqual(expected.slice(0, 2).map(([k, c]) => [k, c.count]));
@@ -253,7 +313,7 @@ describe('GET /v1/quota', () => {
     const previousFrom = RANGE.from - (RANGE.to - RANGE.from);
     const apps = new Map<string, Map<string, { count: number; previous: number; first: number; last: number }>>();
     for (const e of events) {
-      if (!QUOTA_CODES.includes(e.code) || !within(e, previousFrom, RANGE.to)) continue;
+      if (!codesOfKind('limit').includes(e.code) || !within(e, previousFrom, RANGE.to)) continue;
       const codes = apps.get(e.app) ?? new Map();
       const c = codes.get(e.code) ?? { count: 0, previous: 0, first: Infinity, last: -Infinity };
       if (e.timeMs >= RANGE.from) {
@@ -270,7 +330,7 @@ describe('GET /v1/quota', () => {
   it('ranks apps by plan-limit errors with trend and first/last seen to the millisecond', async () => {
     const res = await get(api, `/v1/quota?${rangeQuery}`, api.token);
     expect(res.status).toBe(200);
-    expect(res.body.codes).toEqual(QUOTA_CODES.map((code) => ({ code, description: findEntry(code)!.description })));
+    expect(res.body.codes).toEqual(codesOfKind('limit').map((code) => ({ code, description: findEntry(code)!.description })));
     const expected = [...expectedQuota().entries()]
       .map(([app, codes]) => {
         const list = [...codes.values()];
@@ -337,6 +397,14 @@ describe('GET /v1/events', () => {
       expect(pages).toBeLessThanOrEqual(Math.ceil(expected.length / 7) + 1);
     } while (cursor !== null);
     expect(seen.map((e) => `${e.eventId}@${e.kafka.partition}:${e.kafka.offset}`)).toEqual(expected.map((e) => `${e.eventId}@${e.partition}:${e.offset}`));
+  });
+
+  it('filters events by kind through the catalog', async () => {
+    const expected = SEEDED_EVENTS.filter((e) => kindOfEvent(e) === 'limit' && e.app === 'app-a' && within(e, RANGE.from, RANGE.to)).sort(byNewest);
+    const res = await get(api, `/v1/events?app=app-a&kind=limit&${rangeQuery}&limit=1000`, api.token);
+    expect(res.status).toBe(200);
+    expect((res.body.events as Array<{ eventId: string; code: string }>).map((e) => `${e.eventId}/${e.code}`)).toEqual(expected.map((e) => `${e.eventId}/${e.code}`));
+    expect(expected.length).toBeGreaterThan(0);
   });
 
   it('returns every stored field of an event', async () => {
@@ -414,6 +482,16 @@ describe('a token scoped to app-a', () => {
   it('sees the whole catalog, which is no app’s data', async () => {
     const res = await get(api, '/v1/catalog', api.scopedToken);
     expect((res.body.entries as unknown[]).length).toBe(116);
+  });
+
+  it('filters the catalog by kind and names every kind with its meaning', async () => {
+    const res = await get(api, '/v1/catalog?kind=limit&kind=auth&category=subscription', api.token);
+    expect(res.status).toBe(200);
+    expect((res.body.entries as Array<{ code: string; kind: string }>).map((e) => [e.code, e.kind])).toEqual(
+      codesOfKind('limit').filter((c) => findEntry(c)!.category === 'Subscription').map((c) => [c, 'limit']),
+    );
+    const kinds = res.body.kinds as Array<{ name: string; codes: number; meaning: string }>;
+    expect(kinds.map((k) => [k.name, k.codes])).toEqual(KINDS.map((k) => [k, codesOfKind(k).length]));
   });
 });
 

@@ -93,6 +93,19 @@ describe('ClickHouse schema', () => {
     });
   });
 
+  it('serves every code\'s reviewed kind through the dictionary, and unknown for a code the catalog lacks', async () => {
+    const found = await rows<{ code: string; kind: string; category: string }>(
+      ch,
+      `SELECT code, dictGet('error_catalog_dict', 'kind', tuple(code)) AS kind, dictGet('error_catalog_dict', 'category', tuple(code)) AS category
+       FROM (SELECT arrayJoin({codes:Array(String)}) AS code)`,
+      { codes: [...CATALOG.map((e) => e.code), 'ERR_NOT_IN_GUIDE'] },
+    );
+    expect(found).toEqual([
+      ...CATALOG.map((e) => ({ code: e.code, kind: e.kind, category: e.category })),
+      { code: 'ERR_NOT_IN_GUIDE', kind: 'unknown', category: 'Unknown' },
+    ]);
+  });
+
   it('keeps rollup counts equal to raw counts by every dimension, and stores unknown codes as Unknown', async () => {
     const batch = makeRows(5_000, 0);
     await insert(batch, 'api-errors:0:0-4999');

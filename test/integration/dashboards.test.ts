@@ -20,7 +20,9 @@ import {
   type VariableState,
   type Variables,
 } from '../../dashboards/src/plugin-macros.js';
-import { tagCode } from '../../lib/catalog/index.js';
+import { kindOf, tagCode } from '../../lib/catalog/index.js';
+import { OVERVIEW_PANELS } from '../../dashboards/src/overview.js';
+import { QUOTA_PANELS } from '../../dashboards/src/quota.js';
 import { createPrng, type Prng } from '../../services/simulator/prng.js';
 import { openTestClickHouse, type TestClickHouse } from '../support/clickhouse.js';
 
@@ -141,7 +143,11 @@ function event(rng: Prng, minuteStart: number, app: string, region: string, code
   };
 }
 
+/** Every row inserted, for counts computed here rather than by the panels' SQL. */
+const seeded: { code: string }[] = [];
+
 async function insert(rows: object[]): Promise<void> {
+  seeded.push(...(rows as { code: string }[]));
   for (let i = 0; i < rows.length; i += 20_000) {
     await ch.client.insert({ table: 'error_events', values: rows.slice(i, i + 20_000), format: 'JSONEachRow' });
   }
@@ -393,5 +399,32 @@ describe.each(clickhouseDashboards.map((d) => [d.uid!, d] as const))('dashboard 
     const rows = await runPanels(d, variables);
     expect(rows.size).toBe(panelsOf(d).filter((p) => p.datasource?.uid === CLICKHOUSE.uid).length);
     expect([...rows.values()].some((n) => n > 0)).toBe(true);
+  });
+});
+
+describe('panels by kind against counts computed here', () => {
+  const countOfKinds = (kinds: readonly string[]) => seeded.filter((r) => kinds.includes(kindOf(r.code))).length;
+
+  async function runPanel(d: Dashboard, title: string, overrides: Record<string, VariableState>) {
+    const range = rangeOf(d);
+    const variables = { ...(await resolveVariables(d, 'defaults')), ...overrides };
+    const panel = panelsOf(d).find((p) => p.title === title)!;
+    const intervalMs = panelIntervalMs(range, panel.maxDataPoints ?? 1000, panel.interval);
+    const target = (panel.targets ?? [])[0] as unknown as Record<string, unknown>;
+    return { intervalMs, result: await run(expandPanelQuery(String(target.rawSql), { ...range, intervalMs, variables })) };
+  }
+
+  it('overview: the rate by kind, under a kind selection, adds up to the seeded rows of those kinds', async () => {
+    const kinds = ['limit', 'server_failure', 'unknown'];
+    const { intervalMs, result } = await runPanel(dashboards.overview, OVERVIEW_PANELS.byKind, { kind: { value: kinds, options: kinds } });
+    const perKind: Record<string, number> = {};
+    for (const row of result.data) perKind[String(row.kind)] = (perKind[String(row.kind)] ?? 0) + Math.round((Number(row.errors_per_min) * intervalMs) / 60_000);
+    expect(perKind).toEqual(Object.fromEntries(kinds.map((k) => [k, countOfKinds([k])])));
+    expect(perKind.limit).toBeGreaterThan(0);
+  });
+
+  it('quota: the limit errors are every seeded row of kind limit, no code list involved', async () => {
+    const { result } = await runPanel(dashboards.quota, QUOTA_PANELS.errors, {});
+    expect(Number(result.data[0]!.limit_errors)).toBe(countOfKinds(['limit']));
   });
 });

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { connectClickHouse, type ClickHouse } from '../../lib/clickhouse/client.js';
-import { migrate, schemaOptions, type MigrateResult } from '../../lib/clickhouse/migrate.js';
+import { migrate, schemaOptions, type MigrateOptions, type MigrateResult } from '../../lib/clickhouse/migrate.js';
 import { loadConfig, type Config } from '../../lib/config.js';
 import { uniqueName } from './kafka.js';
 
@@ -17,7 +17,7 @@ export interface TestClickHouse extends ClickHouse {
   dataDir: string | undefined;
 }
 
-export async function openTestClickHouse(overrides: Partial<Config['clickhouse']> = {}): Promise<TestClickHouse> {
+export async function openTestClickHouse(overrides: Partial<Config['clickhouse']> = {}, migrateOptions: MigrateOptions = {}): Promise<TestClickHouse> {
   const url = inject('clickhouseUrl');
   const dataDir = url ? undefined : mkdtempSync(join(tmpdir(), 'errpulse-test-ch-'));
   const base = loadConfig({}).clickhouse;
@@ -29,7 +29,7 @@ export async function openTestClickHouse(overrides: Partial<Config['clickhouse']
     ...overrides,
   };
   const ch = await connectClickHouse(config, { createDatabase: true });
-  const migration = await migrate(ch.client, schemaOptions(config));
+  const migration = await migrate(ch.client, schemaOptions(config), migrateOptions);
   return {
     ...ch,
     config,

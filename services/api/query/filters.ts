@@ -1,9 +1,10 @@
-// The filters every query endpoint shares (code, category, family, app, region, fault, httpStatus), the
+// The filters every query endpoint shares (code, category, kind, family, app, region, fault, httpStatus), the
 // token's app scope, and the SQL conditions they become. Values only ever travel as {name:Type} query
 // parameters; the SQL text is chosen from fixed fragments by which filters are present.
 import { parse } from 'node:querystring';
 import { Type, type Static, type TSchema } from '@fastify/type-provider-typebox';
-import { CATEGORIES, UNKNOWN_CATEGORY, UNKNOWN_CATEGORY_SLUG } from '../../../lib/catalog/index.js';
+import { CATEGORIES, KINDS, UNKNOWN_CATEGORY, UNKNOWN_CATEGORY_SLUG, UNKNOWN_KIND } from '../../../lib/catalog/index.js';
+import { categorySql, kindSql } from '../../../lib/catalog/sql.js';
 import { API_ERROR_EVENT_V1_SCHEMA } from '../../../lib/contract/index.js';
 import type { Principal } from '../auth/token-store.js';
 import { ApiError } from '../errors.js';
@@ -45,7 +46,14 @@ export const filterQuerySchema = {
     StringEnum([...CATEGORY_BY_NAME_OR_SLUG.keys()], { description: 'a catalog category, by name (Auth Token) or slug (auth-token)' }),
     'Only these catalog categories, by name or slug; Unknown holds codes missing from the catalog',
   ),
-  family: list(Type.String({ pattern: FAMILY_PATTERN, description: 'a code family such as ERR_WS or AUTH_ERR' }), 'Only these code families (the first two tokens of a code)'),
+  kind: list(
+    StringEnum([...KINDS, UNKNOWN_KIND], { description: 'what went wrong, a catalog kind such as limit or server_failure (docs/catalog.md)' }),
+    'Only these catalog kinds; unknown holds codes missing from the catalog',
+  ),
+  family: list(
+    Type.String({ pattern: FAMILY_PATTERN, description: 'a code family such as ERR_WS or AUTH_ERR' }),
+    'Deprecated, use kind, category or a code prefix (ERR_WS_*): only these code families (the first two tokens of a code)',
+  ),
   app: list(Type.String({ pattern: contract.appId.pattern, description: 'an app ID of 1–64 characters from [A-Za-z0-9._-]' }), 'Only these app IDs'),
   region: list(Type.String({ pattern: contract.region.pattern, description: 'a lowercase region token such as us or eu' }), 'Only these regions'),
   fault: list(StringEnum(FAULTS), 'Only errors of this fault kind'),
@@ -81,6 +89,7 @@ export interface Filters {
   /** From ERR_WS_* style patterns, without the star. */
   codePrefixes: string[];
   categories: string[];
+  kinds: string[];
   families: string[];
   /** After the token's scope: empty only for an unscoped token that asked for every app. */
   apps: string[];
@@ -109,6 +118,7 @@ export function resolveFilters(query: FilterQueryValues, principal: Principal): 
     codes: codePatterns.filter((c) => !c.endsWith('*')),
     codePrefixes: codePatterns.filter((c) => c.endsWith('*')).map((c) => c.slice(0, -1)),
     categories: [...new Set((query.category ?? []).map((c) => CATEGORY_BY_NAME_OR_SLUG.get(c) ?? c))],
+    kinds: [...new Set(query.kind ?? [])],
     families: query.family ?? [],
     apps: scopeApps(principal, query.app ?? []),
     regions: query.region ?? [],
@@ -124,11 +134,21 @@ export interface SqlConditions {
 }
 
 /**
- * The WHERE conditions for the filters, on the columns every errpulse table names alike (code, category,
- * family, app_id, region, fault, http_status). Only present filters add a condition, so the narrow
- * rollup, which lacks app_id and code, can be read whenever those filters are absent.
+ * The catalog axes where a table stores only the code (and its ingest-time category): looked up in the
+ * catalog dictionary per row, so every table answers with the current catalog.
  */
-export function filterConditions(f: Filters): SqlConditions {
+export const CATALOG_LOOKUP = { category: categorySql(), kind: kindSql() } as const;
+
+/** Where a table keeps the catalog axes: looked up by code (the default, any table), or stored columns. */
+export type AxisColumns = Readonly<{ category: string; kind: string }>;
+
+/**
+ * The WHERE conditions for the filters, on the columns every errpulse table names alike (code, app_id,
+ * region, fault, family, http_status) and the catalog axes where `axes` says (by default looked up in the
+ * catalog dictionary by code). Only present filters add a condition, so the rollup by code, which lacks
+ * app_id and family, can be read whenever those filters are absent.
+ */
+export function filterConditions(f: Filters, axes: AxisColumns = CATALOG_LOOKUP): SqlConditions {
   const conditions: string[] = [];
   const params: Record<string, unknown> = {};
   if (f.codes.length > 0 || f.codePrefixes.length > 0) {
@@ -144,7 +164,8 @@ export function filterConditions(f: Filters): SqlConditions {
     conditions.push(`(${alternatives.join(' OR ')})`);
   }
   const simple: Array<[keyof Filters, string, string]> = [
-    ['categories', 'category', 'Array(String)'],
+    ['categories', axes.category, 'Array(String)'],
+    ['kinds', axes.kind, 'Array(String)'],
     ['families', 'family', 'Array(String)'],
     ['apps', 'app_id', 'Array(String)'],
     ['regions', 'region', 'Array(String)'],
@@ -161,9 +182,11 @@ export function filterConditions(f: Filters): SqlConditions {
 }
 
 /** Whether the filters need columns that only some tables have. */
-export function filtersNeed(f: Filters): { appOrCode: boolean; rawOnly: boolean } {
+export function filtersNeed(f: Filters): { app: boolean; code: boolean; family: boolean; rawOnly: boolean } {
   return {
-    appOrCode: f.apps.length > 0 || f.codes.length > 0 || f.codePrefixes.length > 0,
+    app: f.apps.length > 0,
+    code: f.codes.length > 0 || f.codePrefixes.length > 0,
+    family: f.families.length > 0,
     rawOnly: f.httpStatuses.length > 0,
   };
 }

@@ -5,7 +5,7 @@ import { chooseSource, SOURCES } from '../../../services/api/query/sources.js';
 
 const everyApp = { name: 'ops', apps: null };
 const appA = { name: 'team-a', apps: ['app-a', 'app-a2'] };
-const none: Filters = { codes: [], codePrefixes: [], categories: [], families: [], apps: [], regions: [], faults: [], httpStatuses: [] };
+const none: Filters = { codes: [], codePrefixes: [], categories: [], kinds: [], families: [], apps: [], regions: [], faults: [], httpStatuses: [] };
 
 describe('scopeApps', () => {
   it('leaves an unscoped token free', () => {
@@ -32,8 +32,13 @@ describe('scopeApps', () => {
 
 describe('resolveFilters', () => {
   it('splits exact codes from prefix patterns and maps category slugs to names', () => {
-    const f = resolveFilters({ code: ['ERR_WS_*', 'ERR_UID_NOT_FOUND'], category: ['auth-token', 'Auth Token', 'unknown'], fault: ['server'] }, everyApp);
-    expect(f).toEqual({ ...none, codes: ['ERR_UID_NOT_FOUND'], codePrefixes: ['ERR_WS_'], categories: ['Auth Token', 'Unknown'], faults: ['server'] });
+    const f = resolveFilters(
+      { code: ['ERR_WS_*', 'ERR_UID_NOT_FOUND'], category: ['auth-token', 'Auth Token', 'unknown'], kind: ['limit', 'limit', 'auth'], fault: ['server'] },
+      everyApp,
+    );
+    expect(f).toEqual({
+      ...none, codes: ['ERR_UID_NOT_FOUND'], codePrefixes: ['ERR_WS_'], categories: ['Auth Token', 'Unknown'], kinds: ['limit', 'auth'], faults: ['server'],
+    });
   });
 });
 
@@ -48,6 +53,7 @@ describe('filterConditions', () => {
       codes: [hostile],
       codePrefixes: [hostile],
       categories: [hostile],
+      kinds: [hostile],
       families: [hostile],
       apps: [hostile],
       regions: [hostile],
@@ -57,29 +63,42 @@ describe('filterConditions', () => {
     const { sql, params } = filterConditions(f);
     expect(sql).not.toContain(hostile);
     expect(sql).toBe(
-      '(code IN {codes:Array(String)} OR arrayExists(p -> startsWith(code, p), {codePrefixes:Array(String)})) AND category IN {categories:Array(String)} AND ' +
+      '(code IN {codes:Array(String)} OR arrayExists(p -> startsWith(code, p), {codePrefixes:Array(String)})) AND ' +
+        "dictGetOrDefault('error_catalog_dict', 'category', tuple(code), category) IN {categories:Array(String)} AND " +
+        "dictGet('error_catalog_dict', 'kind', tuple(code)) IN {kinds:Array(String)} AND " +
         'family IN {families:Array(String)} AND app_id IN {apps:Array(String)} AND region IN {regions:Array(String)} AND ' +
         'toString(fault) IN {faults:Array(String)} AND http_status IN {httpStatuses:Array(UInt16)}',
     );
-    expect(params).toEqual({ codes: [hostile], codePrefixes: [hostile], categories: [hostile], families: [hostile], apps: [hostile], regions: [hostile], faults: [hostile], httpStatuses: [500] });
+    expect(params).toEqual({
+      codes: [hostile], codePrefixes: [hostile], categories: [hostile], kinds: [hostile], families: [hostile], apps: [hostile], regions: [hostile], faults: [hostile], httpStatuses: [500],
+    });
+  });
+
+  it('reads category and kind as columns where the table stores them', () => {
+    const { sql } = filterConditions({ ...none, categories: ['Group'], kinds: ['limit'] }, SOURCES.byCode.columns);
+    expect(sql).toBe('category IN {categories:Array(String)} AND kind IN {kinds:Array(String)}');
   });
 });
 
 describe('chooseSource', () => {
-  it('reads the narrow rollup when nothing needs app or code', () => {
-    expect(chooseSource(['category', 'region'], { ...none, faults: ['server'] }, 60)).toBe(SOURCES.byCategory);
-    expect(chooseSource([], none, 3600)).toBe(SOURCES.byCategory);
+  it('reads the rollup by code when nothing needs app or family', () => {
+    expect(chooseSource(['category', 'region'], { ...none, faults: ['server'] }, 60)).toBe(SOURCES.byCode);
+    expect(chooseSource(['kind'], { ...none, categories: ['Group'] }, 3600)).toBe(SOURCES.byCode);
+    expect(chooseSource([], none, 3600)).toBe(SOURCES.byCode);
+    expect(chooseSource(['code'], { ...none, kinds: ['limit'] }, 60)).toBe(SOURCES.byCode);
+    expect(chooseSource([], { ...none, codePrefixes: ['ERR_WS_'] }, 60)).toBe(SOURCES.byCode);
   });
 
-  it('reads the hourly rollup for whole-hour buckets that need app or code, the per-minute one otherwise', () => {
+  it('reads the hourly rollup for whole-hour buckets per app, code or family, the per-minute one otherwise', () => {
     expect(chooseSource(['code'], none, 3600)).toBe(SOURCES.perHour);
-    expect(chooseSource(['code'], none, 86_400)).toBe(SOURCES.perHour);
+    expect(chooseSource(['region'], { ...none, codes: ['ERR_BAD_REQUEST'] }, 86_400)).toBe(SOURCES.perHour);
     expect(chooseSource(['category'], { ...none, apps: ['a'] }, 300)).toBe(SOURCES.perMinute);
-    expect(chooseSource([], { ...none, codePrefixes: ['ERR_WS_'] }, 60)).toBe(SOURCES.perMinute);
+    expect(chooseSource(['family'], none, 60)).toBe(SOURCES.perMinute);
+    expect(chooseSource(['kind'], { ...none, families: ['ERR_WS'] }, 60)).toBe(SOURCES.perMinute);
   });
 
   it('reads the raw events for the HTTP status', () => {
-    expect(filtersNeed({ ...none, httpStatuses: [500] })).toEqual({ appOrCode: false, rawOnly: true });
+    expect(filtersNeed({ ...none, httpStatuses: [500] })).toEqual({ app: false, code: false, family: false, rawOnly: true });
     expect(chooseSource(['category'], { ...none, httpStatuses: [500] }, 3600)).toBe(SOURCES.raw);
   });
 });

@@ -180,9 +180,9 @@ describe('dashboard set', () => {
     expect(byUid.size).toBe(all.length);
   });
 
-  it('draws the variables app, region, category and code from ClickHouse', () => {
+  it('draws the variables app, region, category, kind and code from ClickHouse', () => {
     const names = new Set(all.flatMap(([, d]) => variablesOf(d).map((v) => v.name)));
-    expect([...names].sort()).toEqual(['app', 'category', 'code', 'region']);
+    expect([...names].sort()).toEqual(['app', 'category', 'code', 'kind', 'region']);
     for (const [, d] of all) for (const v of variablesOf(d)) expect(v.datasource?.uid, `${d.uid}/${v.name}`).toBe(CLICKHOUSE.uid);
   });
 });

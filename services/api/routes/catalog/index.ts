@@ -1,7 +1,7 @@
 // GET /v1/catalog and /v1/catalog/{code}: the error guide as data, straight from lib/catalog (no SQL).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { filterCatalog } from '../../../../lib/catalog/filter.js';
-import { CATALOG, CATEGORIES, findEntry } from '../../../../lib/catalog/index.js';
+import { CATALOG, CATEGORIES, KINDS, KIND_DESCRIPTIONS, codesOfKind, findEntry } from '../../../../lib/catalog/index.js';
 import { ApiError } from '../../errors.js';
 import { BEARER_SECURITY } from '../../plugins/openapi.js';
 import { resolveFilters } from '../../query/filters.js';
@@ -18,10 +18,12 @@ export const catalogRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const filters = resolveFilters(request.query, { name: 'catalog', apps: null });
     const entries = filterCatalog(CATALOG, {
       categories: filters.categories,
+      kinds: filters.kinds,
       codes: [...filters.codes, ...filters.codePrefixes.map((prefix) => `${prefix}*`)],
     });
     return {
       categories: CATEGORIES.map((c) => ({ name: c.name, slug: c.slug, codes: CODES_PER_CATEGORY.get(c.name) ?? 0 })),
+      kinds: KINDS.map((k) => ({ name: k, ...KIND_DESCRIPTIONS[k], codes: codesOfKind(k).length })),
       entries,
     };
   });

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@fastify/type-provider-typebox';
+import { KINDS } from '../../../../lib/catalog/index.js';
 import { API_ERROR_EVENT_V1_SCHEMA } from '../../../../lib/contract/index.js';
 import { ErrorEnvelope, ERROR_RESPONSES } from '../../errors.js';
 import { filterQuerySchema } from '../../query/filters.js';
@@ -8,13 +9,14 @@ export const CatalogEntrySchema = Type.Object({
   category: Type.String({ examples: ['WebSocket'] }),
   categorySlug: Type.String({ examples: ['websocket'] }),
   description: Type.String(),
-  family: Type.String({ description: 'The first two tokens of the code (see docs/catalog.md)', examples: ['ERR_WS'] }),
+  kind: Type.String({ enum: [...KINDS], description: 'What went wrong, reviewed per code (see docs/catalog.md)', examples: ['server_failure'] }),
+  family: Type.String({ description: 'Deprecated, use kind or category: the first two tokens of the code', examples: ['ERR_WS'] }),
   fault: Type.String({ enum: ['client', 'server'] }),
   severity: Type.String({ enum: ['critical', 'high', 'medium', 'low'] }),
 });
 
 export const CatalogQuery = Type.Object(
-  { category: filterQuerySchema.category, code: filterQuerySchema.code },
+  { category: filterQuerySchema.category, kind: filterQuerySchema.kind, code: filterQuerySchema.code },
   { additionalProperties: false },
 );
 export type CatalogQueryValues = Static<typeof CatalogQuery>;
@@ -23,12 +25,13 @@ const { 400: badRequest, 401: unauthorized, 429: tooMany, 500: failed } = ERROR_
 
 export const listCatalogSchema = {
   summary: 'Catalog entries',
-  description: 'Every code of the error guide with its category, family, fault kind and severity, optionally filtered by category or code.',
+  description: 'Every code of the error guide with its category, kind, fault and severity, optionally filtered by category, kind or code; and the kind vocabulary with what each kind means.',
   tags: ['catalog'],
   querystring: CatalogQuery,
   response: {
     200: Type.Object({
       categories: Type.Array(Type.Object({ name: Type.String(), slug: Type.String(), codes: Type.Integer() })),
+      kinds: Type.Array(Type.Object({ name: Type.String(), label: Type.String(), meaning: Type.String(), codes: Type.Integer() })),
       entries: Type.Array(CatalogEntrySchema),
     }),
     400: badRequest,

@@ -1,6 +1,6 @@
 // GET /v1/quota: which apps hit their plan's limits, how often, and whether it is getting worse.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { QUOTA_CODES, findEntry } from '../../../../lib/catalog/index.js';
+import { codesOfKind, findEntry } from '../../../../lib/catalog/index.js';
 import { ApiError } from '../../errors.js';
 import { principalOf } from '../../plugins/auth.js';
 import { BEARER_SECURITY } from '../../plugins/openapi.js';
@@ -64,7 +64,7 @@ export const quotaRoutes: FastifyPluginAsyncTypebox<QueryRouteOptions> = async (
     const conditions = filterConditions(filters);
     const rows = await runner.rows<QuotaRow>(quotaQuery(conditions.sql), {
       ...conditions.params,
-      quotaCodes: QUOTA_CODES,
+      limitCodes: codesOfKind('limit'),
       previousFrom: dateTime64Param(previous.from),
       from: dateTime64Param(range.value.from),
       to: dateTime64Param(range.value.to),
@@ -73,7 +73,7 @@ export const quotaRoutes: FastifyPluginAsyncTypebox<QueryRouteOptions> = async (
     return {
       window: { from: range.value.from.toISOString(), to: range.value.to.toISOString() },
       previousWindow: { from: previous.from.toISOString(), to: previous.to.toISOString() },
-      codes: QUOTA_CODES.map((code) => ({ code, description: findEntry(code)?.description ?? '' })),
+      codes: codesOfKind('limit').map((code) => ({ code, description: findEntry(code)?.description ?? '' })),
       apps: rankApps(rows),
     };
   });

@@ -1,5 +1,6 @@
-// The SQL of /v1/quota. It reads the raw events: the quota codes are a thin slice of them, and first/last
-// seen are wanted to the millisecond, which no rollup keeps.
+// The SQL of /v1/quota. It reads the raw events: the codes of kind limit are a thin slice of them, and
+// first/last seen are wanted to the millisecond, which no rollup keeps. The route passes the codes of the
+// kind (codesOfKind('limit')) rather than a per-row dictionary lookup, so the sort key still prunes by code.
 export interface QuotaRow {
   app: string;
   code: string;
@@ -17,14 +18,14 @@ export function quotaQuery(conditions: string): string {
   toUnixTimestamp64Milli(minIf(event_time, ${inWindow})) AS first_seen_ms,
   toUnixTimestamp64Milli(maxIf(event_time, ${inWindow})) AS last_seen_ms
 FROM error_events
-WHERE code IN {quotaCodes:Array(String)}
+WHERE code IN {limitCodes:Array(String)}
   AND event_time >= {previousFrom:DateTime64(3, 'UTC')} AND event_time < {to:DateTime64(3, 'UTC')}
   AND ${conditions}
   AND app_id IN
   (
     SELECT app_id
     FROM error_events
-    WHERE code IN {quotaCodes:Array(String)}
+    WHERE code IN {limitCodes:Array(String)}
       AND ${inWindow} AND event_time < {to:DateTime64(3, 'UTC')}
       AND ${conditions}
     GROUP BY app_id

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@fastify/type-provider-typebox';
-import { QUOTA_CODES } from '../../../../lib/catalog/index.js';
+import { codesOfKind } from '../../../../lib/catalog/index.js';
 import { ERROR_RESPONSES } from '../../errors.js';
 import { rangeQuerySchema } from '../../query/common-schema.js';
 import { filterQuerySchema } from '../../query/filters.js';
@@ -30,7 +30,7 @@ const counts = {
 export const QuotaResponse = Type.Object({
   window: Type.Object({ from: Type.String(), to: Type.String() }),
   previousWindow: Type.Object({ from: Type.String(), to: Type.String() }),
-  codes: Type.Array(Type.Object({ code: Type.String(), description: Type.String() }), { description: 'The plan and limit codes counted' }),
+  codes: Type.Array(Type.Object({ code: Type.String(), description: Type.String() }), { description: 'The codes of kind limit, the ones counted' }),
   apps: Type.Array(
     Type.Object({
       app: Type.String(),
@@ -43,7 +43,7 @@ export const QuotaResponse = Type.Object({
 export const quotaSchema = {
   summary: 'Apps hitting their plan limits',
   description:
-    `Per app, the plan and limit codes (${QUOTA_CODES.join(', ')}): counts, the trend against the previous window, first and last seen, ranked by count. ` +
+    `Per app, the codes of kind limit (plan, quota, subscription, rate and capacity limits: ${codesOfKind('limit').join(', ')}): counts, the trend against the previous window, first and last seen, ranked by count. ` +
     'Reads the raw events, so the window is exact to the millisecond and covers at most RAW_RETENTION_DAYS.',
   tags: ['analytics'],
   querystring: QuotaQuery,

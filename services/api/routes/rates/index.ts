@@ -26,7 +26,7 @@ export const ratesRoutes: FastifyPluginAsyncTypebox<QueryRouteOptions> = async (
     }
     const filters = resolveFilters(query, principalOf(request));
     const source = chooseSource(dimensions, filters, buckets.value.stepSeconds);
-    const conditions = filterConditions(filters);
+    const conditions = filterConditions(filters, source.columns);
     const keep = query.top ?? config.maxSeries;
     const rows = await runner.rows<RatesRow>(ratesQuery(source, dimensions, conditions.sql), {
       ...conditions.params,

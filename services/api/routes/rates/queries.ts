@@ -1,6 +1,6 @@
 // The SQL of /v1/rates. The table, time column and dimension columns come from query/sources.ts
 // allow-lists; every request value is a {name:Type} parameter.
-import { DIMENSION_COLUMNS, type CountSource, type Dimension } from '../../query/sources.js';
+import { type CountSource, type Dimension } from '../../query/sources.js';
 
 export interface RatesRow {
   /** 1…keep for kept series (largest first), 0 for the folded rest. */
@@ -21,7 +21,7 @@ export interface RatesRow {
  */
 export function ratesQuery(source: CountSource, dimensions: readonly Dimension[], conditions: string): string {
   const keys = dimensions.map((_, i) => `k${i}`);
-  const keyColumns = dimensions.map((d, i) => `, ${DIMENSION_COLUMNS[d]} AS k${i}`).join('');
+  const keyColumns = dimensions.map((d, i) => `, ${source.columns[d]} AS k${i}`).join('');
   const keyList = keys.map((k) => `, ${k}`).join('');
   const seriesKeys = keys.map((k) => `${k}, `).join('');
   // A kept series is one row in its group and keeps its arrays; only the folded rest is merged by sumMap,

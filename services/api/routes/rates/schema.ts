@@ -34,7 +34,7 @@ export type RatesQueryValues = Static<typeof RatesQuery>;
 
 const optionalText = () => Type.Optional(Type.String());
 const dimensionValues = Type.Object(
-  { code: optionalText(), category: optionalText(), family: optionalText(), app: optionalText(), region: optionalText(), fault: optionalText() },
+  { code: optionalText(), category: optionalText(), kind: optionalText(), family: optionalText(), app: optionalText(), region: optionalText(), fault: optionalText() },
   { additionalProperties: false, description: 'The value of each groupBy dimension; empty for the total and for "other"' },
 );
 

@@ -24,7 +24,7 @@ export const topRoutes: FastifyPluginAsyncTypebox<QueryRouteOptions> = async (ap
     const filters = resolveFilters(query, principalOf(request));
     // The window is whole minutes, so any per-minute table answers it exactly.
     const source = chooseSource([dimension], filters, 60);
-    const conditions = filterConditions(filters);
+    const conditions = filterConditions(filters, source.columns);
     const rows = await runner.rows<TopRow>(topQuery(source, dimension, query.sort ?? TOP_DEFAULTS.sort, conditions.sql), {
       ...conditions.params,
       previousFrom: unixSeconds(previous.from),

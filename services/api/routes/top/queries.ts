@@ -1,5 +1,5 @@
 // The SQL of /v1/top: one pass over the current and the previous window, grouped by the ranked dimension.
-import { DIMENSION_COLUMNS, type CountSource, type Dimension } from '../../query/sources.js';
+import { type CountSource, type Dimension } from '../../query/sources.js';
 import type { TOP_SORTS } from './schema.js';
 
 export interface TopRow {
@@ -24,7 +24,7 @@ FROM
   SELECT value, count, previous, sum(count) OVER () AS total, sum(previous) OVER () AS previous_total
   FROM
   (
-    SELECT ${DIMENSION_COLUMNS[dimension]} AS value,
+    SELECT ${source.columns[dimension]} AS value,
       ${source.countIf(`${t} >= {from:DateTime('UTC')}`)} AS count,
       ${source.countIf(`${t} < {from:DateTime('UTC')}`)} AS previous
     FROM ${source.table}

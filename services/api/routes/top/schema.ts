@@ -54,7 +54,7 @@ export const TopResponse = Type.Object({
 export const topSchema = {
   summary: 'Top values of one dimension, against the previous window',
   description:
-    'Ranks the values of a dimension (code, category, family, app, region or fault) over a window and compares each with the window of equal length before it. ' +
+    'Ranks the values of a dimension (code, category, kind, app, region, fault, or the deprecated family) over a window and compares each with the window of equal length before it. ' +
     'The window is widened to whole minutes.',
   tags: ['analytics'],
   querystring: TopQuery,
