@@ -51,13 +51,14 @@ function Suggestions() {
         apps: apps.items.map((i) => i.value),
         regions: regions.items.map((i) => i.value),
         categories: [...catalog.categories.map((c) => c.name), 'Unknown'],
+        kinds: [...new Set(catalog.entries.flatMap((e) => (e.kind ? [String(e.kind)] : [])))],
         codes: [...families, ...catalog.entries.map((e) => e.code)],
       };
     },
     0,
   );
   const list = (id: string, values: string[] | undefined) => html`<datalist id=${id}>${(values ?? []).map((v) => html`<option value=${v}></option>`)}</datalist>`;
-  return html`${list('dl-apps', data?.apps)}${list('dl-regions', data?.regions)}${list('dl-categories', data?.categories)}${list('dl-codes', data?.codes)}`;
+  return html`${list('dl-apps', data?.apps)}${list('dl-regions', data?.regions)}${list('dl-categories', data?.categories)}${list('dl-kinds', data?.kinds)}${list('dl-codes', data?.codes)}`;
 }
 
 function RangePicker({ view }: { view: View }) {
@@ -103,14 +104,15 @@ function FilterBar({ view }: { view: View }) {
     e.preventDefault();
     const form = new FormData(e.target as HTMLFormElement);
     const value = (name: string) => String(form.get(name) ?? '').trim().replace(/\s*,\s*/g, ',');
-    go(hrefFor(view.page, view.arg, view.params, { app: value('app'), region: value('region'), category: value('category'), code: value('code').toUpperCase() }, true));
+    go(hrefFor(view.page, view.arg, view.params, { app: value('app'), region: value('region'), category: value('category'), kind: value('kind'), code: value('code').toUpperCase() }, true));
   };
-  const clear = () => go(hrefFor(view.page, view.arg, view.params, { app: null, region: null, category: null, code: null }, true));
-  const any = f.app || f.region || f.category || f.code;
+  const clear = () => go(hrefFor(view.page, view.arg, view.params, { app: null, region: null, category: null, kind: null, code: null }, true));
+  const any = f.app || f.region || f.category || f.kind || f.code;
   return html`<form class="filters" onSubmit=${onSubmit} aria-label="Filters" key=${view.params.toString()}>
     <label>App <input name="app" list="dl-apps" value=${f.app} placeholder="any" size="12" /></label>
     <label>Region <input name="region" list="dl-regions" value=${f.region} placeholder="any" size="6" /></label>
     <label>Category <input name="category" list="dl-categories" value=${f.category} placeholder="any" size="12" /></label>
+    <label>Kind <input name="kind" list="dl-kinds" value=${f.kind} placeholder="any" size="10" /></label>
     <label>Code <input name="code" list="dl-codes" value=${f.code} placeholder="any, or ERR_WS_*" size="16" /></label>
     <button type="submit">Apply</button>
     ${any ? html`<button type="button" class="link" onClick=${clear}>Clear filters</button>` : null}

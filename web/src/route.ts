@@ -6,7 +6,7 @@ export const PAGES = ['overview', 'spikes', 'movers', 'app', 'quota', 'events', 
 export type Page = (typeof PAGES)[number];
 
 /** Filters and range every page shares, in the order they appear in a URL. */
-export const SHARED = ['from', 'to', 'app', 'region', 'category', 'code', 'refresh'] as const;
+export const SHARED = ['from', 'to', 'app', 'region', 'category', 'kind', 'code', 'refresh'] as const;
 export const DEFAULT_RANGE = { from: 'now-1h', to: 'now' };
 export const RANGE_PRESETS = [
   { label: 'Last 15 min', from: 'now-15m' },
@@ -68,6 +68,7 @@ export interface Filters {
   app: string;
   region: string;
   category: string;
+  kind: string;
   code: string;
   refreshMs: number;
 }
@@ -80,13 +81,14 @@ export function filtersOf(params: URLSearchParams): Filters {
     app: params.get('app') ?? '',
     region: params.get('region') ?? '',
     category: params.get('category') ?? '',
+    kind: params.get('kind') ?? '',
     code: params.get('code') ?? '',
     refreshMs: REFRESH_CHOICES.find((c) => c.value === refresh)?.ms ?? 30_000,
   };
 }
 
 /** The filters as /v1 query parameters (the API takes comma lists and `now-1h` itself). */
-export function apiFilters(f: Filters, only: readonly ('app' | 'region' | 'category' | 'code')[] = ['app', 'region', 'category', 'code']) {
+export function apiFilters(f: Filters, only: readonly ('app' | 'region' | 'category' | 'kind' | 'code')[] = ['app', 'region', 'category', 'kind', 'code']) {
   const out: Record<string, string> = {};
   for (const name of only) if (f[name]) out[name] = f[name];
   return out;

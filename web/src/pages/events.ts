@@ -31,7 +31,7 @@ export function EventsPage({ view }: { view: View }) {
     }
   };
   const events = [...(first.data?.events ?? []), ...mine.events];
-  const narrowed = [f.app && `app ${f.app}`, f.region && `region ${f.region}`, f.category && `category ${f.category}`, f.code && `code ${f.code}`].filter(Boolean);
+  const narrowed = [f.app && `app ${f.app}`, f.region && `region ${f.region}`, f.category && `category ${f.category}`, f.kind && `kind ${f.kind}`, f.code && `code ${f.code}`].filter(Boolean);
   return html`<div class="page">
     <h1>Events <${Loading} loading=${first.loading || mine.loading} /></h1>
     <p class="lede" data-testid="events-scope">${events.length} event${events.length === 1 ? '' : 's'} shown, newest first${narrowed.length ? `, for ${narrowed.join(', ')}` : ''}.</p>

@@ -1,7 +1,7 @@
 // Links from what a page shows to the pages that narrow it down.
 import { hrefFor, type View } from '../route.js';
 
-const FILTERABLE = ['app', 'region', 'category', 'code'] as const;
+const FILTERABLE = ['app', 'region', 'category', 'kind', 'code'] as const;
 
 /** Events matching a series' dimensions (family becomes a code prefix), optionally in one bucket. */
 export function eventsHref(view: View, dimensions: Record<string, string | undefined>, range?: { from: Date; to: Date }): string {
