@@ -118,20 +118,36 @@ async function main(): Promise<void> {
     await migrate(ch.client, schemaOptions(config.clickhouse));
     const seedReport = await seed(ch);
 
-    // Every query the API sends is recorded, so the bare replay runs exactly that SQL with those parameters.
+    // Every query the API sends is recorded, so the bare replay runs exactly that SQL with those
+    // parameters, the same way: rows parsed from JSON (query), or an answer's raw bytes (exec).
     const query = ch.client.query.bind(ch.client);
-    let lastQuery: Parameters<typeof query>[0] | undefined;
+    const exec = ch.client.exec.bind(ch.client);
+    type Captured = { kind: 'query'; params: Parameters<typeof query>[0] } | { kind: 'exec'; params: Parameters<typeof exec>[0] };
+    let lastQuery: Captured | undefined;
     ch.client.query = ((params: Parameters<typeof query>[0]) => {
-      lastQuery = params;
+      lastQuery = { kind: 'query', params };
       return query(params);
     }) as typeof ch.client.query;
+    ch.client.exec = ((params: Parameters<typeof exec>[0]) => {
+      lastQuery = { kind: 'exec', params };
+      return exec(params);
+    }) as typeof ch.client.exec;
+    const replayOnce = async (c: Captured): Promise<void> => {
+      if (c.kind === 'query') {
+        await (await query({ ...c.params })).json();
+        return;
+      }
+      const chunks: Buffer[] = [];
+      for await (const chunk of (await exec({ ...c.params })).stream) chunks.push(chunk as Buffer);
+      Buffer.concat(chunks);
+    };
 
     const { token } = await createToken(tokensFile, { name: 'bench' });
     const app = await buildApp({ config, clickhouse: ch, logger: createLogger(config.logLevel, 'bench-api'), registry: createMetricsRegistry() });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : 0;
-    const captured = new Map<string, NonNullable<typeof lastQuery>>();
+    const captured = new Map<string, Captured>();
 
     process.on('message', (message: ParentMessage) => {
       void (async () => {
@@ -140,13 +156,13 @@ async function main(): Promise<void> {
             const response = await app.inject({ url: message.path, headers: { authorization: `Bearer ${token}` } });
             if (response.statusCode !== 200 || !lastQuery) throw new Error(`${message.path} answered ${response.statusCode}: ${response.body.slice(0, 300)}`);
             captured.set(message.path, lastQuery);
-            send({ type: 'captured', path: message.path, sql: lastQuery.query, params: lastQuery.query_params ?? {}, responseBytes: response.rawPayload.length });
+            send({ type: 'captured', path: message.path, sql: lastQuery.params.query, params: lastQuery.params.query_params ?? {}, responseBytes: response.rawPayload.length });
           } else if (message.type === 'bare') {
             const captureOf = captured.get(message.name);
             if (!captureOf) throw new Error(`nothing captured for ${message.name}`);
             // The same SQL on another table: what the previous release asked (see bench/api.ts).
             const swap = message.table;
-            const replay = swap ? { ...captureOf, query: swapTable(captureOf.query, swap.from, swap.to) } : captureOf;
+            const replay = swap ? ({ ...captureOf, params: { ...captureOf.params, query: swapTable(captureOf.params.query, swap.from, swap.to) } } as Captured) : captureOf;
             const latenciesMs: number[] = [];
             const started = performance.now();
             const deadline = started + message.durationMs;
@@ -154,7 +170,7 @@ async function main(): Promise<void> {
               Array.from({ length: message.connections }, async () => {
                 while (performance.now() < deadline) {
                   const t0 = performance.now();
-                  await (await query({ ...replay })).json();
+                  await replayOnce(replay);
                   latenciesMs.push(performance.now() - t0);
                 }
               }),

@@ -5,12 +5,16 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Registry } from 'prom-client';
 import { connectClickHouse, type ClickHouse } from '../lib/clickhouse/client.js';
+import { sqlStringLiteral } from '../lib/clickhouse/literal.js';
 import { migrate, schemaOptions } from '../lib/clickhouse/migrate.js';
 import type { Config } from '../lib/config.js';
 import { createKafka } from '../lib/kafka/client.js';
 import { createLogger } from '../lib/log.js';
-import { encodeRow, EVENTS_TABLE, type EventRow } from '../lib/clickhouse/error-events.js';
-import { createInsert, insertSettings } from '../services/ingest/sinks/clickhouse.js';
+import { Readable } from 'node:stream';
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { encodeRow, EVENT_ROW_COLUMNS, EVENTS_TABLE, rowBinary, type EventRow } from '../lib/clickhouse/error-events.js';
+import type { InsertFormat } from '../lib/clickhouse/insert.js';
+import { insertSettings } from '../services/ingest/sinks/clickhouse.js';
 import { createTransforms } from '../services/ingest/transforms/index.js';
 import { createIngestWorker } from '../services/ingest/worker.js';
 import { BENCH_LOG_LEVEL, benchEvents } from './ingest-events.js';
@@ -34,17 +38,21 @@ export interface ConsumeResult {
   perSecond: number;
 }
 
+export interface InsertMethodResult {
+  method: string;
+  ms: number;
+  perSecond: number;
+  /** CPU of the whole process per row while the inserts ran: mostly the engine's cost, in µs. */
+  cpuMicrosPerRow: number;
+}
+
 export interface InsertResult {
   rows: number;
   batchRows: number;
   concurrency: number;
   encodeTsvMs: number;
-  tsvInsertMs: number;
-  tsvPerSecond: number;
-  /** CPU of the whole process per row while the TabSeparated inserts ran: the engine's cost, in µs. */
-  tsvCpuMicrosPerRow: number;
-  jsonInsertMs: number;
-  jsonPerSecond: number;
+  encodeRowBinaryMs: number;
+  methods: InsertMethodResult[];
 }
 
 export interface EndToEndResult {
@@ -63,6 +71,29 @@ export interface EndToEndResult {
   eventLoopDelayP99Ms: number;
   cpuUserMs: number;
   cpuSystemMs: number;
+  stored: StoredRate;
+}
+
+/** Rows stored over time, for a rate both the worker and the Kafka-engine peer are measured by. */
+export interface StoredRate {
+  /** Rows stored when the first stored rows were seen, and when. */
+  firstRows: number;
+  firstAt: number;
+  /** When the last row was stored (ms since the phase's start). */
+  lastAt: number;
+  /** (rows - firstRows) / (lastAt - firstAt): the steady rate after the first block, join and start-up excluded. */
+  perSecond: number;
+  /** rows / lastAt: everything included, from the phase's start (group join, first fetch). */
+  overallPerSecond: number;
+}
+
+export interface PeerResult extends StoredRate {
+  events: number;
+  consumers: number;
+  blockRows: number;
+  peakRssBytes: number;
+  cpuUserMs: number;
+  cpuSystemMs: number;
 }
 
 export interface VisibilityPoint {
@@ -77,8 +108,8 @@ export interface FreshnessResult {
 
 const log = createLogger(BENCH_LOG_LEVEL, 'bench-ingest', 2);
 
-async function openClickHouse(config: Config): Promise<ClickHouse> {
-  const ch = await connectClickHouse(config.clickhouse, { createDatabase: true });
+async function openClickHouse(config: Config, insertSessions?: number): Promise<ClickHouse> {
+  const ch = await connectClickHouse(config.clickhouse, { createDatabase: true, ...(insertSessions ? { insertSessions } : {}) });
   await migrate(ch.client, schemaOptions(config.clickhouse));
   return ch;
 }
@@ -141,48 +172,80 @@ async function timedInserts<T>(rows: T[], batchRows: number, concurrency: number
   return performance.now() - started;
 }
 
-/** Ceiling 2: ClickHouse taking the same rows, with the schema's rollup views, no Kafka. */
+/**
+ * Ceiling 2: ClickHouse taking the same rows, with the schema's rollup views, no Kafka: the same batches
+ * sent each way the engine can take them, each method into a database of its own.
+ */
 async function insert(o: PhaseOptions): Promise<InsertResult> {
   const batchRows = o.config.ingest.batchMaxRows;
   const concurrency = o.partitions;
   const rows = benchRows(o);
+  const batches: EventRow[][] = [];
+  for (let i = 0; i < rows.length; i += batchRows) batches.push(rows.slice(i, i + batchRows));
   // Bodies are built before the clock starts, as the worker builds them while batches fill.
   let started = performance.now();
-  const bodies: string[][] = [];
-  for (let i = 0; i < rows.length; i += batchRows) bodies.push([rows.slice(i, i + batchRows).map(encodeRow).join('')]);
+  const tsvBodies = batches.map((b) => [b.map(encodeRow).join('')]);
   const encodeTsvMs = performance.now() - started;
-
-  const tsvDb = { ...o.config, clickhouse: { ...o.config.clickhouse, database: `${o.config.clickhouse.database}_tsv` } };
-  const tsv = await openClickHouse(tsvDb);
-  const insertTsv = createInsert(tsv);
-  const cpuBefore = process.cpuUsage();
-  const tsvInsertMs = await timedInserts(bodies, 1, concurrency, ([body], n) => insertTsv(body!, `bench:tsv:${n}`));
-  const cpu = process.cpuUsage(cpuBefore);
-  await tsv.client.command({ query: `DROP DATABASE ${tsvDb.clickhouse.database}` });
-  await tsv.close();
-
-  // The same rows as JSONEachRow objects, serialised by the client: the format the brief started from.
-  const jsonDb = { ...o.config, clickhouse: { ...o.config.clickhouse, database: `${o.config.clickhouse.database}_json` } };
-  const json = await openClickHouse(jsonDb);
-  const jsonRows = rows.map((r) => ({ ...r, event_time: new Date(r.event_time).toISOString().slice(0, 23).replace('T', ' ') }));
   started = performance.now();
-  const jsonInsertMs = await timedInserts(jsonRows, batchRows, concurrency, async (batch, n) => {
-    await json.client.insert({ table: EVENTS_TABLE, values: batch, format: 'JSONEachRow', clickhouse_settings: insertSettings(`bench:json:${n}`) });
-  });
-  await json.client.command({ query: `DROP DATABASE ${jsonDb.clickhouse.database}` });
-  await json.close();
-  return {
-    rows: rows.length,
-    batchRows,
-    concurrency,
-    encodeTsvMs,
-    tsvInsertMs,
-    tsvPerSecond: (rows.length / tsvInsertMs) * 1000,
-    tsvCpuMicrosPerRow: (cpu.user + cpu.system) / rows.length,
-    jsonInsertMs,
-    jsonPerSecond: (rows.length / jsonInsertMs) * 1000,
+  const binBodies = batches.map((b) => rowBinary(b));
+  const encodeRowBinaryMs = performance.now() - started;
+
+  const methods: InsertMethodResult[] = [];
+  const measure = async (method: string, sessions: number, run: (ch: ClickHouse, n: number) => Promise<void>) => {
+    const db = { ...o.config, clickhouse: { ...o.config.clickhouse, database: `${o.config.clickhouse.database}_${methods.length}` } };
+    const ch = await openClickHouse(db, sessions);
+    const cpuBefore = process.cpuUsage();
+    const ms = await timedInserts(batches, 1, concurrency, async (_b, n) => run(ch, n));
+    const cpu = process.cpuUsage(cpuBefore);
+    const [stored] = await (await ch.client.query({ query: 'SELECT count() AS n FROM error_events', format: 'JSONEachRow' })).json<{ n: number }>();
+    if (Number(stored?.n) !== rows.length) throw new Error(`${method}: expected ${rows.length} rows, ClickHouse has ${stored?.n}`);
+    await ch.client.command({ query: `DROP DATABASE ${db.clickhouse.database}` });
+    await ch.close();
+    methods.push({ method, ms, perSecond: (rows.length / ms) * 1000, cpuMicrosPerRow: (cpu.user + cpu.system) / rows.length });
+    log.warn({ method, perSecond: Math.round((rows.length / ms) * 1000) }, 'insert method measured');
   };
+  const block = (format: InsertFormat, data: readonly (Buffer | string)[], n: number) => ({
+    table: EVENTS_TABLE,
+    columns: EVENT_ROW_COLUMNS,
+    format,
+    data,
+    settings: insertSettings(`bench:${format}:${n}`),
+  });
+  const embedded = !o.config.clickhouse.url;
+  if (embedded) {
+    // The path before: @clickhouse/client on chdb/connection, which sends each setting as a session
+    // SET and the rows inline after the statement (and with them whatever stdin holds).
+    const { createChdbConnection } = await import('chdb/connection');
+    await measure('inline rows, settings as separate SETs (chdb/connection; before)', 1, async (ch, n) => {
+      const client = (inlineClients[ch.database] ??= createClient({ connection: createChdbConnection({ path: ch.location }) as never }));
+      await client.insert({
+        table: `${ch.database}.${EVENTS_TABLE}`,
+        columns: EVENT_ROW_COLUMNS,
+        format: 'TabSeparated',
+        values: Readable.from(tsvBodies[n]!, { objectMode: false }),
+        clickhouse_settings: { ...insertSettings(`bench:inline:${n}`), max_execution_time: 300, output_format_json_quote_64bit_integers: 0 },
+      });
+    });
+    // One statement with its settings, rows inline, one session.
+    const { Session } = await import('chdb');
+    await measure('inline rows, one statement with SETTINGS, one session', 1, async (ch, n) => {
+      const session = (inlineSessions[ch.database] ??= new Session(ch.location));
+      const settings = Object.entries(insertSettings(`bench:one:${n}`)).map(([k, v]) => `${k} = ${typeof v === 'string' ? `'${v}'` : v}`);
+      await session.queryAsync(
+        `INSERT INTO ${ch.database}.${EVENTS_TABLE} (${EVENT_ROW_COLUMNS.join(', ')}) SETTINGS ${settings.join(', ')} FORMAT TabSeparated\n${tsvBodies[n]![0]}`,
+      );
+    });
+    await measure('TabSeparated, file() from /dev/shm, one session', 1, (ch, n) => ch.insertBlock(block('TabSeparated', tsvBodies[n]!, n)));
+  }
+  await measure(`TabSeparated, insertBlock, ${concurrency} sessions`, concurrency, (ch, n) => ch.insertBlock(block('TabSeparated', tsvBodies[n]!, n)));
+  await measure(`RowBinary, insertBlock, ${concurrency} sessions (the worker's path)`, concurrency, (ch, n) => ch.insertBlock(block('RowBinary', binBodies[n]!, n)));
+  for (const c of Object.values(inlineClients)) await c.close();
+  for (const s of Object.values(inlineSessions)) s.close();
+  return { rows: rows.length, batchRows, concurrency, encodeTsvMs, encodeRowBinaryMs, methods };
 }
+
+const inlineClients: Record<string, ClickHouseClient> = {};
+const inlineSessions: Record<string, { queryAsync(sql: string): Promise<unknown>; close(): void }> = {};
 
 /** The worker, as `errpulse ingest` runs it, draining the pre-produced topic into ClickHouse. */
 async function endToEnd(o: PhaseOptions): Promise<EndToEndResult> {
@@ -201,9 +264,11 @@ async function endToEnd(o: PhaseOptions): Promise<EndToEndResult> {
   await worker.start();
   loopDelay.enable();
   let first = 0;
+  const rate = storedRate(started, o.events);
   for (;;) {
     const { consumedTotal, insertedTotal } = worker.stats();
     if (first === 0 && consumedTotal > 0) first = performance.now();
+    rate.sample(insertedTotal);
     if (insertedTotal >= o.events) break;
     await new Promise((r) => setTimeout(r, 5));
   }
@@ -232,6 +297,106 @@ async function endToEnd(o: PhaseOptions): Promise<EndToEndResult> {
     eventLoopDelayP99Ms: loopDelay.percentile(99) / 1e6,
     cpuUserMs: cpu.user / 1000,
     cpuSystemMs: cpu.system / 1000,
+    stored: rate.result(),
+  };
+}
+
+function storedRate(started: number, events: number) {
+  let firstRows = 0;
+  let firstAt = 0;
+  let lastAt = 0;
+  return {
+    sample(rows: number): void {
+      const now = performance.now() - started;
+      if (firstAt === 0 && rows > 0) [firstRows, firstAt] = [rows, now];
+      if (rows >= events && lastAt === 0) lastAt = now;
+    },
+    result(): StoredRate {
+      return {
+        firstRows,
+        firstAt,
+        lastAt,
+        perSecond: ((events - firstRows) / (lastAt - firstAt)) * 1000,
+        overallPerSecond: (events / lastAt) * 1000,
+      };
+    },
+  };
+}
+
+/** Blocks the peer's consumers collect before writing: large, as ClickHouse advises for throughput. */
+const PEER_BLOCK_ROWS = 200_000;
+
+/**
+ * The peer: ClickHouse's own Kafka table engine, inside the same embedded engine, reading the same topic
+ * in its best configuration (one consumer per partition, each on its own thread, large blocks, JSON
+ * parsed by the engine into typed columns) with a materialized view into error_events that computes the
+ * same columns, catalog tags through the dictionary. It has none of the worker's guarantees: no
+ * contract validation or dead-letter topic, at-least-once (a crash between write and commit stores a
+ * block twice), no eventId deduplication; unknown codes get the family without the worker's aliases.
+ */
+async function kafkaEnginePeer(o: PhaseOptions): Promise<PeerResult> {
+  const ch = await openClickHouse(o.config);
+  const run = (query: string) => ch.client.command({ query });
+  await run(`
+    CREATE TABLE kafka_peer_source (
+      schemaVersion Nullable(UInt16), eventId Nullable(String), timestamp String, appId String, region String,
+      code String, httpStatus Nullable(UInt16), method Nullable(String), route Nullable(String),
+      apiVersion Nullable(String), requestId Nullable(String), uid Nullable(String), sdk Nullable(String),
+      message Nullable(String), latencyMs Nullable(Float64)
+    ) ENGINE = Kafka SETTINGS
+      kafka_broker_list = ${sqlStringLiteral(o.config.kafka.brokers.join(','))},
+      kafka_topic_list = ${sqlStringLiteral(o.config.kafka.topic)},
+      kafka_group_name = ${sqlStringLiteral(o.config.kafka.groupId)},
+      kafka_format = 'JSONEachRow',
+      kafka_num_consumers = ${o.partitions},
+      kafka_thread_per_consumer = 1,
+      kafka_max_block_size = ${PEER_BLOCK_ROWS},
+      kafka_poll_max_batch_size = ${PEER_BLOCK_ROWS},
+      kafka_flush_interval_ms = 500,
+      input_format_skip_unknown_fields = 1`);
+  const dict = (attr: string) => `dictGet('error_catalog_dict', '${attr}', tuple(code))`;
+  const started = performance.now();
+  const cpuBefore = process.cpuUsage();
+  await run(`
+    CREATE MATERIALIZED VIEW kafka_peer_view TO error_events AS
+    SELECT
+      ifNull(eventId, concat(_topic, ':', toString(_partition), ':', toString(_offset))) AS event_id,
+      parseDateTime64BestEffort(timestamp, 3, 'UTC') AS event_time,
+      appId AS app_id, region, code,
+      ${dict('category')} AS category,
+      if(dictHas('error_catalog_dict', tuple(code)), ${dict('family')},
+         arrayStringConcat(arraySlice(splitByChar('_', code), 1, 2), '_')) AS family,
+      CAST(${dict('fault')} AS Enum8('client' = 1, 'server' = 2, 'unknown' = 3)) AS fault,
+      dictHas('error_catalog_dict', tuple(code)) AS known,
+      ifNull(schemaVersion, 1) AS schema_version,
+      httpStatus AS http_status,
+      ifNull(method, '') AS method, ifNull(route, '') AS route, ifNull(apiVersion, '') AS api_version,
+      ifNull(requestId, '') AS request_id, ifNull(uid, '') AS uid, ifNull(sdk, '') AS sdk,
+      ifNull(message, '') AS message, latencyMs AS latency_ms,
+      _topic AS kafka_topic, _partition AS kafka_partition, _offset AS kafka_offset
+    FROM kafka_peer_source`);
+  const rate = storedRate(started, o.events);
+  let peakRss = process.memoryUsage().rss;
+  for (;;) {
+    const [row] = await (await ch.client.query({ query: 'SELECT count() AS n FROM error_events', format: 'JSONEachRow' })).json<{ n: number }>();
+    const rows = Number(row?.n ?? 0);
+    rate.sample(rows);
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    if (rows >= o.events) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  const cpu = process.cpuUsage(cpuBefore);
+  await run('DROP VIEW kafka_peer_view');
+  await run('DROP TABLE kafka_peer_source');
+  await ch.close();
+  return {
+    events: o.events,
+    consumers: o.partitions,
+    blockRows: PEER_BLOCK_ROWS,
+    peakRssBytes: peakRss,
+    cpuUserMs: cpu.user / 1000,
+    cpuSystemMs: cpu.system / 1000,
+    ...rate.result(),
   };
 }
 
@@ -268,7 +433,7 @@ async function freshness(o: PhaseOptions): Promise<FreshnessResult> {
   return { visibility };
 }
 
-const phases = { consume, insert, e2e: endToEnd, freshness } as const;
+const phases = { consume, insert, e2e: endToEnd, peer: kafkaEnginePeer, freshness } as const;
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/^.*\//, ''))) {
   const [phase, json] = process.argv.slice(2);

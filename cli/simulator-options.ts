@@ -55,3 +55,10 @@ export function parseScenarioOption(value: string): ScenarioKind[] {
     throw err;
   }
 }
+
+/** The daily swing of the traffic: 0 (flat) up to, not including, 1. */
+export function parseAmplitude(value: string): number {
+  const amplitude = Number(value);
+  if (!(amplitude >= 0 && amplitude < 1)) throw new InvalidArgumentError('must be a number from 0 up to (not including) 1');
+  return amplitude;
+}

@@ -4,7 +4,7 @@ import { loadConfigOrExit } from '../../lib/config.js';
 import { SCENARIO_DESCRIPTIONS, SCENARIO_KINDS, type ScenarioKind } from '../../services/simulator/scenarios.js';
 import { DEFAULT_RATE_PER_SECOND } from '../../services/simulator/schedule.js';
 import { DEFAULT_APP_COUNT } from '../../services/simulator/traffic-model.js';
-import { parseApps, parseDurationOption, parseOffset, parseRate, parseScenarioOption, parseSeed, parseTime } from '../simulator-options.js';
+import { parseAmplitude, parseApps, parseDurationOption, parseOffset, parseRate, parseScenarioOption, parseSeed, parseTime } from '../simulator-options.js';
 
 interface SimulateFlags {
   rate: number;
@@ -13,6 +13,8 @@ interface SimulateFlags {
   scenario: ScenarioKind[];
   incidentAt?: number;
   incidentLength?: number;
+  stagger?: boolean;
+  rhythm?: number;
   backfill?: number;
   start?: number;
   apps: number;
@@ -23,7 +25,7 @@ interface SimulateFlags {
   topic?: string;
 }
 
-const REPLAY_CONFLICTS: ReadonlyArray<keyof SimulateFlags> = ['duration', 'seed', 'scenario', 'incidentAt', 'incidentLength', 'backfill', 'start', 'apps', 'truth', 'output'];
+const REPLAY_CONFLICTS: ReadonlyArray<keyof SimulateFlags> = ['duration', 'seed', 'scenario', 'incidentAt', 'incidentLength', 'stagger', 'rhythm', 'backfill', 'start', 'apps', 'truth', 'output'];
 
 export function registerSimulate(program: Command): void {
   program
@@ -39,6 +41,8 @@ export function registerSimulate(program: Command): void {
     )
     .option('--incident-at <duration>', 'when incidents start, counted from the live start (default: a third into --duration, or 2m)', parseOffset)
     .option('--incident-length <duration>', 'how long incidents last (default: a third of --duration, or 10m)', parseDurationOption)
+    .option('--stagger', 'one incident after another over --incident-length (each at most its usual length) instead of all at once, so a backtest scores each alone')
+    .option('--rhythm <amplitude>', 'daily swing of the traffic: 0.45 (default) or 0.5 for a busiest hour three times the quietest', parseAmplitude)
     .option('--backfill <duration>', 'also generate this much history before now, sent at once (gives spike detection its baseline)', parseOffset)
     .option('--start <time>', 'virtual start time (ISO-8601 with zone) instead of now; events still wait for their time to come', parseTime)
     .option('--apps <n>', 'number of simulated apps', parseApps, DEFAULT_APP_COUNT)
@@ -84,6 +88,8 @@ export function registerSimulate(program: Command): void {
         scenarios: flags.scenario,
         incidentAtMs: flags.incidentAt,
         incidentLengthMs: flags.incidentLength,
+        staggerIncidents: flags.stagger,
+        dailyAmplitude: flags.rhythm,
         backfillMs: flags.backfill,
         startMs: flags.start,
         appCount: flags.apps,

@@ -2,14 +2,14 @@
 // (services/all-in-one/main.ts): local broker, embedded ClickHouse, ingest, API and simulated traffic.
 import { Option, type Command } from 'commander';
 import { loadConfigOrExit } from '../../lib/config.js';
-import { SPIKE_DEFAULTS } from '../../lib/spike-detector.js';
+import { BASELINE_AGO } from '../../lib/detector/parameters.js';
 import { formatDuration } from '../../services/simulator/duration.js';
 import { SCENARIO_KINDS, type ScenarioKind } from '../../services/simulator/scenarios.js';
 import { DEFAULT_RATE_PER_SECOND } from '../../services/simulator/schedule.js';
 import { parseDurationOption, parseRate, parseScenarioOption, parseSeed } from '../simulator-options.js';
 
 /** The spike detector's baseline plus one window, so spikes can be judged from the first minute. */
-const DEFAULT_BACKFILL_MS = (SPIKE_DEFAULTS.baselineMinutes + SPIKE_DEFAULTS.windowMinutes) * 60_000;
+const DEFAULT_BACKFILL_MS = BASELINE_AGO.to * 60_000;
 
 interface StartFlags {
   simulate: boolean;

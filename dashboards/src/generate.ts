@@ -7,7 +7,7 @@ import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { stringify } from 'yaml';
 import { loadConfig } from '../../lib/config.js';
 import { PROJECT_ROOT } from '../../lib/paths.js';
-import { alertRuleGroups, provisioningFile } from './alerts.js';
+import { alertRuleGroups, provisioningFile } from '../alerts/grafana.js';
 import { appDrilldownDashboard } from './app-drilldown.js';
 import { DEFAULT_DOCS_URL, type DashboardKey } from './links.js';
 import { overviewDashboard } from './overview.js';

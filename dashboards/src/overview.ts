@@ -5,7 +5,7 @@ import { buildDashboard } from './dashboard.js';
 import { dashboardUrl, linkColumn } from './links.js';
 import { SEVERITY_COLORS, barGauge, columnThresholds, columnUnit, columnValueColors, columnWidth, stat, table } from './panels.js';
 import { errorsStat, ratePerMinute, serverShareStat } from './rollup-panels.js';
-import { spikePanelSql } from './spikes.js';
+import { spikePanelSql } from '../alerts/detector-sql.js';
 import { FILTER_COLUMNS, catalogField, variableFilters, type FilterSpec } from './sql.js';
 import { filterVariables } from './variables.js';
 
@@ -24,7 +24,7 @@ export const OVERVIEW_PANELS = {
   topCodes: 'Top codes',
   byRegion: 'Errors by region',
   unknownCodes: 'Unknown codes',
-  spikes: 'Active spikes (families)',
+  spikes: 'Active spikes (scopes)',
 } as const;
 
 export function overviewDashboard(): Dashboard {
@@ -67,7 +67,7 @@ WHERE minute >= toStartOfMinute($__toTime) - INTERVAL 5 MINUTE AND minute < toSt
           stat({
             title: P.spikeCount,
             description: 'Family × region × app combinations spiking in the last five minutes before the end of the range (platform-wide; the filters do not apply).',
-            query: tableSql(`SELECT count() AS spikes\nFROM (\n${spikePanelSql('family')}\n)`),
+            query: tableSql(`SELECT count() AS spikes\nFROM (\n${spikePanelSql()}\n)`),
             unit: 'short',
             thresholds: [
               [null, 'green'],
@@ -185,13 +185,13 @@ LIMIT 50`),
           table({
             title: P.spikes,
             description:
-              'Error families whose count in the last five minutes is far above their own usual level (median of the previous hour; score = deviations above it, 6 or more is a spike). The same detector drives /v1/spikes and the spike alerts.',
-            query: tableSql(spikePanelSql('family')),
+              'Scopes (region, app, kind, category, code) whose errors are far above their usual level for this time of day, each incident once at the scope that explains it (score 1 or more is significant; docs/alerts.md). The same detector drives /v1/spikes and the alert rules.',
+            query: tableSql(spikePanelSql()),
             unit: 'short',
             overrides: [
               columnThresholds('score', [
                 [null, 'orange'],
-                [12, 'red'],
+                [3, 'red'],
               ]),
               columnUnit('score', 'none'),
               linkColumn('app_id', {

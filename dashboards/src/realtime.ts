@@ -6,7 +6,7 @@ import { buildDashboard } from './dashboard.js';
 import { dashboardUrl, linkColumn } from './links.js';
 import { columnThresholds, columnUnit, columnWidth, stat, table } from './panels.js';
 import { errorsStat, ratePerMinute } from './rollup-panels.js';
-import { spikePanelSql } from './spikes.js';
+import { spikePanelSql } from '../alerts/detector-sql.js';
 import { catalogField, variableFilters, type FilterSpec } from './sql.js';
 import { filterVariables } from './variables.js';
 
@@ -58,8 +58,8 @@ export function realtimeDashboard(): Dashboard {
           }),
           stat({
             title: P.spikeCount,
-            description: 'ERR_WS_* codes spiking per region and app in the last five minutes before the end of the range (the filters do not apply).',
-            query: tableSql(`SELECT count() AS spikes\nFROM (\n${spikePanelSql('code', { codePrefixes: [WS_CODE_PREFIX] })}\n)`),
+            description: 'WebSocket scopes spiking at the end of the range (the filters do not apply).',
+            query: tableSql(`SELECT count() AS spikes\nFROM (\n${spikePanelSql("category = 'Websocket'")}\n)`),
             unit: 'short',
             thresholds: [
               [null, 'green'],
@@ -123,15 +123,15 @@ LIMIT 200`),
           table({
             title: P.spikes,
             description:
-              'ERR_WS_* codes far above their usual level in the last five minutes, per region and app (same detector as /v1/spikes and the WebSocket alert).',
-            query: tableSql(spikePanelSql('code', { codePrefixes: [WS_CODE_PREFIX] })),
+              'WebSocket errors far above their usual level, each incident once at the scope that explains it (same detector as /v1/spikes and the alert rules).',
+            query: tableSql(spikePanelSql("category = 'Websocket'")),
             unit: 'short',
             decimals: 1,
             overrides: [
               columnUnit('score', 'none'),
               columnThresholds('score', [
                 [null, 'orange'],
-                [12, 'red'],
+                [3, 'red'],
               ]),
             ],
             w: 12,

@@ -2,9 +2,11 @@
 // otherwise the same client on top of the embedded engine (chdb). Callers never see the difference.
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ClickHouseLogLevel, createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, parseError, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client';
+import type * as ChdbModule from 'chdb';
 import type * as ChdbConnectionModule from 'chdb/connection';
 import type { Config } from '../config.js';
+import { embeddedBlockInserter, serverBlockInserter, withFileInserts, type EngineSession, type InsertBlockFn } from './insert.js';
 
 export type { ClickHouseClient };
 
@@ -19,6 +21,12 @@ export interface ClickHouse {
   database: string;
   /** Where the data lives: the server URL or the embedded data folder. */
   location: string;
+  /**
+   * Inserts one block of encoded rows as one statement with its own settings (lib/clickhouse/insert.ts).
+   * Bulk writers use this instead of `client.insert`: nothing leaks between requests, the embedded
+   * engine never reads stdin, and embedded inserts run in parallel on separate sessions.
+   */
+  insertBlock: InsertBlockFn;
   close(): Promise<void>;
 }
 
@@ -58,6 +66,12 @@ export interface ConnectOptions {
   createDatabase?: boolean;
   /** Default max_execution_time for every request, in seconds. */
   queryTimeoutS?: number;
+  /**
+   * Embedded engine: inserts that may run at once through `insertBlock`, each on its own session (a
+   * session runs one statement at a time; separate sessions on the same folder do not wait for each
+   * other). A server takes concurrent requests anyway.
+   */
+  insertSessions?: number;
 }
 
 export async function connectClickHouse(cfg: Config['clickhouse'], opts: ConnectOptions = {}): Promise<ClickHouse> {
@@ -79,9 +93,19 @@ export async function connectClickHouse(cfg: Config['clickhouse'], opts: Connect
       database: cfg.database,
       clickhouse_settings: settings,
       request_timeout: (opts.queryTimeoutS ?? 300) * 1000 + 5000,
+      // Insert bodies are megabytes of text or binary rows that compress several-fold; answers are
+      // left uncompressed (the API compresses for its own clients).
+      compression: { request: true },
       log: QUIET,
     });
-    return { client, mode: 'server', database: cfg.database, location: cfg.url, close: () => client.close() };
+    return {
+      client,
+      mode: 'server',
+      database: cfg.database,
+      location: cfg.url,
+      insertBlock: serverBlockInserter(client),
+      close: () => client.close(),
+    };
   }
 
   const dataDir = resolve(cfg.dataDir);
@@ -89,8 +113,10 @@ export async function connectClickHouse(cfg: Config['clickhouse'], opts: Connect
   // chdb is loaded lazily so that server deployments never load the native addon (the container image
   // leaves it out), and a missing engine is explained instead of surfacing as a module-loader stack.
   let createChdbConnection: CreateChdbConnection;
+  let Session: typeof ChdbModule.Session;
   try {
     ({ createChdbConnection } = await import('chdb/connection'));
+    ({ Session } = await import('chdb'));
   } catch (err) {
     throw new Error(
       `CLICKHOUSE_URL is unset, so errpulse uses the embedded ClickHouse engine (npm package chdb), but it does not load here: ` +
@@ -105,14 +131,40 @@ export async function connectClickHouse(cfg: Config['clickhouse'], opts: Connect
     if (isLockedByAnotherProcess(dataDir, err)) throw new EmbeddedEngineLockedError(dataDir);
     throw err;
   }
+  const inserter = embeddedBlockInserter({
+    database: cfg.database,
+    openSession: (): EngineSession => new Session(dataDir),
+    sessions: opts.insertSessions ?? 3,
+    // The same error shape the client gives (ClickHouse's error name in `type`), so callers classify
+    // failures alike on both paths.
+    mapError: (err) => {
+      const mapped = parseError(err instanceof Error ? err.message : String(err));
+      if (mapped !== err) (mapped as Error).cause = err;
+      return mapped;
+    },
+  });
   // chdb types its connection against @clickhouse/client-common, which the client package now bundles
   // as its own copy; the two declare the same interface but TypeScript sees them as unrelated types.
-  const client = createClient({ connection: connection as unknown as ClientConnection, clickhouse_settings: settings });
+  // Its inserts go through the inserter: inline rows would be read together with the process's stdin.
+  const client = createClient({
+    connection: withFileInserts(connection, inserter) as unknown as ClientConnection,
+    clickhouse_settings: settings,
+  });
   // The embedded connection ignores the client's `database` option; a session-level USE gives every
   // unqualified table name the same meaning it has against a server.
   await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${cfg.database}` });
   await client.command({ query: `USE ${cfg.database}` });
-  return { client, mode: 'embedded', database: cfg.database, location: dataDir, close: () => client.close() };
+  return {
+    client,
+    mode: 'embedded',
+    database: cfg.database,
+    location: dataDir,
+    insertBlock: inserter.insert,
+    close: async () => {
+      inserter.close();
+      await client.close();
+    },
+  };
 }
 
 /**

@@ -1,8 +1,8 @@
 // The two questions `errpulse start` asks ClickHouse itself: how far the stored history reaches (so a
 // restart backfills only the gap), and which spikes are active now (the status line), the latter with
-// the one spike definition in lib/spike-detector.ts, exactly as GET /v1/spikes asks it.
+// the one detector in lib/detector, exactly as GET /v1/spikes asks it.
 import type { ClickHouseClient } from '../../lib/clickhouse/client.js';
-import { NO_SPIKE_FILTERS, SPIKE_DEFAULTS, spikeQuery, spikeQueryParams, type SpikeRow } from '../../lib/spike-detector.js';
+import { detectorSql, type DetectorRow } from '../../lib/detector/query.js';
 
 /** Time of the newest stored event (epoch ms), or undefined when there is none. */
 export async function newestEventTime(client: ClickHouseClient): Promise<number | undefined> {
@@ -13,28 +13,31 @@ export async function newestEventTime(client: ClickHouseClient): Promise<number 
   return row && Number(row.n) > 0 ? Number(row.newest) : undefined;
 }
 
-export type ActiveSpike = Pick<SpikeRow, 'scope' | 'region' | 'app_id' | 'observed' | 'expected' | 'score'>;
+export interface ActiveSpike {
+  /** The finest label of the scope: its code, else its category, else its kind. */
+  scope: string;
+  region: string;
+  app_id: string;
+  observed: number;
+  expected: number;
+  score: number;
+}
 
-/** Family-level spikes in the window that ends at `end`, strongest first. */
+/** The scopes the detector reports for the windows that end at `end`'s minute, strongest first. */
 export async function activeSpikes(client: ClickHouseClient, end: Date): Promise<ActiveSpike[]> {
   const rows = await client
     .query({
-      query: spikeQuery('family'),
-      query_params: spikeQueryParams({
-        level: 'family',
-        end,
-        ...SPIKE_DEFAULTS,
-        ...NO_SPIKE_FILTERS,
-      }),
+      query: `SELECT * FROM (${detectorSql({ endSql: "{end:DateTime('UTC')}" })}) WHERE reported`,
+      query_params: { end: Math.floor(end.getTime() / 1000) },
       format: 'JSONEachRow',
     })
-    .then((r) => r.json<SpikeRow>());
-  return rows.map(({ scope, region, app_id, observed, expected, score }) => ({
-    scope,
-    region,
-    app_id,
-    observed: Number(observed),
-    expected: Number(expected),
-    score: Number(score),
+    .then((r) => r.json<DetectorRow>());
+  return rows.map((r) => ({
+    scope: r.code || r.category || r.kind,
+    region: r.region,
+    app_id: r.app_id,
+    observed: Number(r.events),
+    expected: Number(r.expected_events),
+    score: Number(r.score),
   }));
 }

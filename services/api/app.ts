@@ -15,6 +15,7 @@ import { PROJECT_ROOT } from '../../lib/paths.js';
 import { addBearerAuth, watchTokenFile } from './plugins/auth.js';
 import { consolePlugin } from './plugins/console.js';
 import { formatSchemaErrors, handleFrameworkError, registerErrorHandling } from './plugins/error-handler.js';
+import { registerMethodNotAllowed } from './plugins/method-not-allowed.js';
 import { addRequestMetrics } from './plugins/metrics.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { registerRateLimit } from './plugins/rate-limit.js';
@@ -63,6 +64,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
 
   registerErrorHandling(app);
   addRequestMetrics(app, deps.registry);
+  registerMethodNotAllowed(app);
   await registerOpenApi(app, { version: VERSION });
 
   const runner = createQueryRunner(deps.clickhouse, api.queryTimeoutS);

@@ -11,7 +11,7 @@ import type { IngestMetrics, Tally } from './metrics.js';
 import type { CommittedPosition, OffsetCommit } from './protocol/commit-metadata.js';
 import { writeBatch, type WriteTarget } from './protocol/write-batch.js';
 import type { Readiness } from './readiness.js';
-import type { InsertLines } from './sinks/clickhouse.js';
+import type { InsertRows } from './sinks/clickhouse.js';
 import type { DeadLetterQueue } from './sinks/dead-letter.js';
 import type { OwnedPartition, PartitionControls } from './sources/kafka.js';
 import { EventIdWindow, type SeenEventId } from './transforms/dedupe.js';
@@ -26,7 +26,7 @@ export interface PartitionDeps {
   /** Offsets an explicit eventId stays in the window for (INGEST_EVENT_ID_WINDOW). */
   eventIdWindow: number;
   transforms: Transforms;
-  insert: InsertLines;
+  insert: InsertRows;
   deadLetters: DeadLetterQueue;
   metrics: Pick<IngestMetrics, 'consumerLag' | 'lastCommit'>;
   tally: Tally;
@@ -73,7 +73,7 @@ export class Partition {
   /**
    * Applies the committed position: a range left in flight is rebuilt exactly by the first batch.
    * `storedEventIds` are the explicit eventIds stored in the window below the committed offset
-   * (seedEventIdWindow), in offset order.
+   * (seedEventIdWindows), in offset order.
    */
   init(position: CommittedPosition | undefined, storedEventIds: readonly SeenEventId[] = []): void {
     this.position = position?.offset;
@@ -122,7 +122,7 @@ export class Partition {
       const referenceTimeMs = this.filling.referenceTimeFor(offset);
       const outcome = this.deps.transforms(message.value, { topic, partition, offset }, referenceTimeMs, this.seenEventIds);
       if (outcome.ok) {
-        this.filling.addRow({ line: outcome.value.line, offset, key: message.key, value: message.value });
+        this.filling.addRow({ write: outcome.value.write, offset, key: message.key, value: message.value });
       } else if (outcome.error.reason === 'duplicate') {
         this.filling.addDuplicate(offset, message.value);
       } else {

@@ -13,7 +13,7 @@ import { startAssignment } from './assignment.js';
 import { ingestMetrics, Tally } from './metrics.js';
 import { Partition } from './partition.js';
 import { Readiness, type ReadinessState } from './readiness.js';
-import { createInsert, measuredInsert, type InsertLines } from './sinks/clickhouse.js';
+import { createInsert, measuredInsert, type InsertRows } from './sinks/clickhouse.js';
 import { createDeadLetterQueue } from './sinks/dead-letter.js';
 import { createKafkaSource, highWatermarks } from './sources/kafka.js';
 import { createTransforms } from './transforms/index.js';
@@ -25,7 +25,7 @@ export interface IngestWorkerDeps {
   logger: Logger;
   registry: Registry;
   /** Replaces the ClickHouse insert (fault-injection tests); defaults to the real one. */
-  insert?: InsertLines;
+  insert?: InsertRows;
 }
 
 export interface IngestStats {

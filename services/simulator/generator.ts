@@ -24,6 +24,10 @@ export interface SimulationSpec {
   /** Incidents run in [startMs + incidentOffsetMs, startMs + incidentOffsetMs + incidentLengthMs). */
   incidentOffsetMs: number;
   incidentLengthMs: number;
+  /** One incident after another inside the incident period instead of all at once (scenarios.ts). */
+  staggerIncidents?: boolean;
+  /** The daily swing of the baseline (traffic-model.ts); default DAILY_AMPLITUDE. */
+  dailyAmplitude?: number;
 }
 
 export interface Simulation {
@@ -58,13 +62,15 @@ export function createSimulation(spec: SimulationSpec): Simulation {
     baselineRate: spec.ratePerSecond,
     startMs,
     endMs: startMs + spec.incidentLengthMs,
+    stagger: spec.staggerIncidents ?? false,
+    dailyAmplitude: spec.dailyAmplitude,
   });
   return { spec, world, incidents };
 }
 
 const MINUTE_MS = 60_000;
 /** Per-minute noise: log-normal, correlated from one minute to the next (AR(1) on the log). */
-const NOISE_SIGMA = 0.15;
+export const NOISE_SIGMA = 0.15;
 const NOISE_MEMORY = 0.8;
 
 /** The events of the simulation in time order; endless when the spec has no duration. */
@@ -86,10 +92,10 @@ export function* simulateEvents(sim: Simulation): Generator<SimulatedEvent, void
     }
     const segmentEnd = Math.min(endMs, (minute + 1) * MINUTE_MS, boundaries.find((b) => b > t) ?? Infinity);
 
-    const regionRates = REGIONS.map((r) => [r, world.regionMass[r] * dailyRhythm(r, t)] as const);
+    const regionRates = REGIONS.map((r) => [r, world.regionMass[r] * dailyRhythm(r, t, spec.dailyAmplitude)] as const);
     const baselineRate = spec.ratePerSecond * Math.exp(logNoise - NOISE_SIGMA ** 2 / 2) * regionRates.reduce((s, [, w]) => s + w, 0);
     const active = incidents.filter((i) => i.startMs <= t && t < i.endMs);
-    const sources = new WeightedPicker<Incident | undefined>([[undefined, baselineRate], ...active.map((i) => [i, i.eventsPerSecond] as const)]);
+    const sources = new WeightedPicker<Incident | undefined>([[undefined, baselineRate], ...active.map((i) => [i, i.rateAt(t)] as const)]);
     const regions = new WeightedPicker(regionRates);
     const ratePerMs = sources.total / 1000;
 
@@ -106,7 +112,7 @@ export function* simulateEvents(sim: Simulation): Generator<SimulatedEvent, void
         yield makeEvent(t, app, region, app.codes.pick(arrivals), attributes, 'baseline');
       } else {
         const { app, region } = incident.sources.pick(arrivals);
-        yield makeEvent(t, app, region, incident.codes.pick(arrivals), attributes, incident.kind);
+        yield makeEvent(t, app, region, (incident.codes ?? app.codes).pick(arrivals), attributes, incident.kind);
       }
     }
   }

@@ -27,6 +27,10 @@ export interface SimulateOptions {
   scenarios: ScenarioKind[];
   incidentAtMs?: number;
   incidentLengthMs?: number;
+  /** One incident after another instead of all at once (scenarios.ts). */
+  staggerIncidents?: boolean;
+  /** The daily swing of the traffic (traffic-model.ts). */
+  dailyAmplitude?: number;
   backfillMs?: number;
   startMs?: number;
   appCount: number;
@@ -62,6 +66,8 @@ export async function simulate(config: Config, opts: SimulateOptions): Promise<v
         scenarios: opts.scenarios,
         incidentAtMs: opts.incidentAtMs,
         incidentLengthMs: opts.incidentLengthMs,
+        staggerIncidents: opts.staggerIncidents,
+        dailyAmplitude: opts.dailyAmplitude,
         appCount: opts.appCount,
       },
       Date.now(),

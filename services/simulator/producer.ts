@@ -23,6 +23,8 @@ export interface ProduceOptions {
   now?: () => number;
   /** After every acknowledged batch, with that batch and the total sent so far. */
   onSent?: (batch: readonly OutgoingMessage[], sent: number) => void;
+  /** When a batch could not be sent because the broker is unreachable, before it is tried again. */
+  onRetry?: (error: Error, attempt: number, waitMs: number) => void;
 }
 
 export interface ProduceResult {
@@ -39,6 +41,42 @@ export const DEFAULT_MAX_BATCH = 1000;
  */
 export const PACE_TICK_MS = 100;
 
+/** Waits between attempts at a batch while the broker is unreachable: doubling from the first, capped. */
+export const SEND_RETRY_MS = { first: 250, max: 5_000 } as const;
+
+// kafkajs gives up on a request after its own retries (about 20 s); a broker restart takes longer than
+// that. These errors mean the broker could not be reached, not that the messages were refused.
+const UNREACHABLE = new Set(['KafkaJSNumberOfRetriesExceeded', 'KafkaJSConnectionError', 'KafkaJSConnectionClosedError', 'KafkaJSRequestTimeoutError', 'KafkaJSBrokerNotFound']);
+
+function brokerUnreachable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  if (UNREACHABLE.has(err.name) || (err as { retriable?: unknown }).retriable === true) return true;
+  // kafkajs reports exhausted retries as a KafkaJSNonRetriableError whose cause is the connection error.
+  return err.cause !== undefined && err.cause !== err && brokerUnreachable(err.cause);
+}
+
+/**
+ * Sends one batch, again and again while the broker is unreachable, until it is acknowledged or the
+ * signal stops the stream: a producer outlives a broker restart instead of exiting in the middle of it.
+ * Anything else (a refused message, a missing topic) reaches the caller. Returns false when stopped.
+ */
+async function sendUntilAcknowledged(producer: Pick<Producer, 'send'>, record: { topic: string; messages: Message[] }, opts: ProduceOptions): Promise<boolean> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await producer.send(record);
+      return true;
+    } catch (err) {
+      if (!brokerUnreachable(err)) throw err;
+      // Stopped while the broker is away: the batch stays unsent (and uncounted) rather than failing the stop.
+      if (opts.signal?.aborted) return false;
+      const waitMs = Math.min(SEND_RETRY_MS.max, SEND_RETRY_MS.first * 2 ** (attempt - 1));
+      opts.onRetry?.(err as Error, attempt, waitMs);
+      await sleep(waitMs, opts.signal);
+      if (opts.signal?.aborted) return false;
+    }
+  }
+}
+
 export async function produceMessages(
   producer: Pick<Producer, 'send'>,
   messages: Iterable<OutgoingMessage> | AsyncIterable<OutgoingMessage>,
@@ -53,7 +91,7 @@ export async function produceMessages(
     if (batch.length === 0) return;
     const messages: Message[] = batch.map((m) => ({ key: m.key, value: m.value }));
     // acks -1 (the default): a message counts as sent only once every in-sync replica has it.
-    await producer.send({ topic: opts.topic, messages });
+    if (!(await sendUntilAcknowledged(producer, { topic: opts.topic, messages }, opts))) return;
     sent += batch.length;
     const done = batch;
     batch = [];

@@ -25,6 +25,8 @@ export interface ScheduleRequest {
   /** Default: a third of the live part, or 10 minutes. */
   incidentLengthMs?: number | undefined;
   appCount?: number | undefined;
+  staggerIncidents?: boolean | undefined;
+  dailyAmplitude?: number | undefined;
 }
 
 export class ScheduleError extends Error {
@@ -51,5 +53,7 @@ export function scheduleSimulation(r: ScheduleRequest, nowMs: number): Simulatio
     scenarios: r.scenarios,
     incidentOffsetMs: r.backfillMs + incidentAtMs,
     incidentLengthMs,
+    ...(r.staggerIncidents ? { staggerIncidents: true } : {}),
+    ...(r.dailyAmplitude !== undefined ? { dailyAmplitude: r.dailyAmplitude } : {}),
   };
 }

@@ -11,7 +11,7 @@ export type Region = (typeof REGIONS)[number];
 /** Hour (UTC) of each region's busiest time: mid-afternoon local time. */
 const PEAK_HOUR_UTC: Record<Region, number> = { us: 19, eu: 13, in: 8 };
 /** Daily swing around the mean: the busiest hour has (1 + A)× and the quietest (1 − A)× the mean. */
-const DAILY_AMPLITUDE = 0.45;
+export const DAILY_AMPLITUDE = 0.45;
 
 /** Share of apps whose users are mostly in each region. */
 const HOME_REGION_SHARE: Record<Region, number> = { us: 0.45, eu: 0.35, in: 0.2 };
@@ -216,10 +216,13 @@ function codeMixFor(rng: Prng): WeightedPicker<CodeProfile> {
   );
 }
 
+/** A busiest hour three times the quietest one: the benign "3× daily rhythm" of the alert scenarios. */
+export const THREEFOLD_AMPLITUDE = 0.5;
+
 /** Relative traffic of a region at a moment: 1 on average over a day. */
-export function dailyRhythm(region: Region, timeMs: number): number {
+export function dailyRhythm(region: Region, timeMs: number, amplitude: number = DAILY_AMPLITUDE): number {
   const hour = (timeMs / 3_600_000) % 24;
-  return 1 + DAILY_AMPLITUDE * Math.cos((2 * Math.PI * (hour - PEAK_HOUR_UTC[region])) / 24);
+  return 1 + amplitude * Math.cos((2 * Math.PI * (hour - PEAK_HOUR_UTC[region])) / 24);
 }
 
 const SDKS = new WeightedPicker<string>([

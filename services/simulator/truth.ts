@@ -1,7 +1,8 @@
 // The ground truth of a simulation run: which incidents were injected where and when, and (once the
 // run is over) how many events each produced, so that detection can be scored against it.
 import { rename, writeFile } from 'node:fs/promises';
-import type { EventSource, Simulation } from './generator.js';
+import { NOISE_SIGMA, type EventSource, type Simulation } from './generator.js';
+import { DAILY_AMPLITUDE } from './traffic-model.js';
 import { truthOf, type IncidentTruth, type ScenarioKind } from './scenarios.js';
 
 export interface TruthDocument {
@@ -10,6 +11,8 @@ export interface TruthDocument {
   ratePerSecond: number;
   appCount: number;
   scenarios: ScenarioKind[];
+  /** The benign shape of all traffic, which no alert may fire on: daily swing and per-minute noise. */
+  traffic: { dailyAmplitude: number; noiseSigma: number };
   start: string;
   /** null for an endless run that has not finished. */
   end: string | null;
@@ -30,6 +33,7 @@ export function truthDocument(sim: Simulation, result?: { endMs: number; counts:
     ratePerSecond: spec.ratePerSecond,
     appCount: spec.appCount,
     scenarios: [...spec.scenarios],
+    traffic: { dailyAmplitude: spec.dailyAmplitude ?? DAILY_AMPLITUDE, noiseSigma: NOISE_SIGMA },
     start: new Date(spec.startMs).toISOString(),
     end: endMs === undefined ? null : new Date(endMs).toISOString(),
     complete: result !== undefined,

@@ -130,7 +130,7 @@ describe('errors', () => {
     ['/v1/rates?top=0', 'top', /at least 1/],
     ['/v1/rates?top=many', 'top', /integer/],
     ['/v1/rates?from=yesterday', 'from', /ISO-8601/],
-    ['/v1/rates?from=2026-02-30T00:00:00Z', 'from', /not a real date/],
+    ['/v1/rates?from=2026-02-30T00:00:00Z', 'from', /real calendar date/],
     ['/v1/rates?from=now&to=now-1h', 'from', /earlier than 'to'/],
     ['/v1/rates?from=now-32d', 'from', /31 days \(API_MAX_RANGE_DAYS\)/],
     ['/v1/rates?interval=1m&from=now-7d', 'interval', /API_MAX_POINTS/],
@@ -145,9 +145,10 @@ describe('errors', () => {
     ['/v1/top?dimension=uid', 'dimension', /one of/],
     ['/v1/top?limit=1001', 'limit', /at most 1000/],
     ['/v1/top?sort=random', 'sort', /count, increase, decrease/],
-    ['/v1/spikes?window=0', 'window', /at least 1/],
-    ['/v1/spikes?window=5&baseline=12', 'baseline', /multiple of window/],
-    ['/v1/spikes?level=category', 'level', /family, code/],
+    ['/v1/spikes?window=5', 'window', /not recognised/],
+    ['/v1/spikes?scopes=some', 'scopes', /reported, all/],
+    ['/v1/spikes?level=family', 'level', /kind, category, code/],
+    ['/v1/spikes?kind=broken', 'kind', /not_found/],
     ['/v1/spikes?at=tomorrow', 'at', /ISO-8601/],
     ['/v1/quota?limit=0', 'limit', /at least 1/],
     ['/v1/events?limit=1001', 'limit', /at most 1000/],
@@ -388,7 +389,7 @@ describe('OpenAPI document', () => {
     const names = (path: string) => (document.paths[path]?.get?.parameters ?? []).map((p) => p.name).sort();
     expect(names('/v1/rates')).toEqual(['app', 'category', 'code', 'family', 'fault', 'from', 'groupBy', 'httpStatus', 'interval', 'kind', 'region', 'to', 'top']);
     expect(names('/v1/events')).toContain('cursor');
-    expect(names('/v1/spikes')).toEqual(['app', 'at', 'baseline', 'code', 'family', 'fault', 'level', 'minCount', 'region', 'window']);
+    expect(names('/v1/spikes')).toEqual(['app', 'at', 'category', 'code', 'kind', 'level', 'region', 'scopes']);
   });
 
   it('renders at /docs', async () => {

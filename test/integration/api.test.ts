@@ -3,7 +3,6 @@
 // the token scope: a token for app-a sees app-a only, on every endpoint.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KINDS, codesOfKind, findEntry, kindOf, tagCode } from '../../lib/catalog/index.js';
-import { SPIKE_DEFAULTS, SPIKE_SCORE_THRESHOLD } from '../../lib/spike-detector.js';
 import { RANGE, SEEDED_EVENTS, SPIKE, T0, get, iso, openApiFixture, type ApiFixture, type SeededEvent } from './api-seed.js';
 
 const MINUTE = 60_000;
@@ -239,72 +238,49 @@ describe('GET /v1/top', () => {
   });
 });
 
-/** The detector's documented formula, computed here over the seeded events. */
-function expectedSpikes(level: 'family' | 'code', endMs: number, events: readonly SeededEvent[] = SEEDED_EVENTS) {
-  const { windowMinutes, baselineMinutes, minCount } = SPIKE_DEFAULTS;
-  const baselineBuckets = baselineMinutes / windowMinutes;
-  const startMs = endMs - windowMinutes * (baselineBuckets + 1) * MINUTE;
-  const scopes = new Map<string, { scope: string; region: string; app: string; buckets: number[] }>();
-  for (const e of events) {
-    const minute = Math.floor(e.timeMs / MINUTE) * MINUTE;
-    if (minute < startMs || minute >= endMs) continue;
-    const scope = level === 'family' ? familyOf(e) : e.code;
-    const id = `${scope}|${e.region}|${e.app}`;
-    const entry = scopes.get(id) ?? { scope, region: e.region, app: e.app, buckets: new Array<number>(baselineBuckets + 1).fill(0) };
-    entry.buckets[Math.floor(((endMs - minute) / MINUTE - 1) / windowMinutes)]! += 1;
-    scopes.set(id, entry);
-  }
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
-  return [...scopes.values()]
-    .map((s) => {
-      const observed = s.buckets[0] as number;
-      const history = s.buckets.slice(1);
-      const expected = median(history);
-      const mad = median(history.map((x) => Math.abs(x - expected)));
-      return { ...s, observed, expected, mad, score: (observed - expected) / Math.max(1.4826 * mad, Math.sqrt(expected), 1) };
-    })
-    .filter((s) => s.observed >= minCount && s.score >= SPIKE_SCORE_THRESHOLD)
-    .sort((a, b) => b.score - a.score || b.observed - a.observed);
-}
-
 describe('GET /v1/spikes', () => {
-  it('finds the seeded spike with the detector shared with the alert rules', async () => {
+  const inMinutes = (from: number, to: number, e: SeededEvent) => e.timeMs >= SPIKE.end - to * MINUTE && e.timeMs < SPIKE.end - from * MINUTE;
+  const ofSpike = (e: SeededEvent) => e.app === SPIKE.app && e.region === SPIKE.region && e.code === SPIKE.code;
+
+  it('reports the seeded spike once, at its most specific scope, with the shared detector', async () => {
     const res = await get(api, `/v1/spikes?at=${iso(SPIKE.end)}`, api.token);
     expect(res.status).toBe(200);
-    const expected = expectedSpikes('family', SPIKE.end);
-    expect(expected.map((s) => [s.scope, s.region, s.app])).toEqual([[SPIKE.family, SPIKE.region, SPIKE.app]]);
-    expect(res.body).toMatchObject({
-      level: 'family',
-      window: { from: iso(SPIKE.end - 5 * MINUTE), to: iso(SPIKE.end) },
-      baseline: { from: iso(SPIKE.end - 65 * MINUTE), to: iso(SPIKE.end - 5 * MINUTE) },
-      threshold: SPIKE_SCORE_THRESHOLD,
-    });
+    expect(res.body).toMatchObject({ at: iso(SPIKE.end), level: 'code', scopes: 'reported' });
+    expect((res.body.tests as Array<{ name: string }>).map((t) => t.name)).toEqual(['fast', 'patient', 'trend']);
     const spikes = res.body.spikes as Array<Record<string, unknown>>;
-    expect(spikes).toHaveLength(1);
+    expect(spikes.map((s) => [s.region, s.app, s.kind, s.category, s.code])).toEqual([[SPIKE.region, SPIKE.app, 'server_failure', 'Websocket', SPIKE.code]]);
     const entry = findEntry(SPIKE.code)!;
-    expect(spikes[0]).toEqual({
-      scope: SPIKE.family,
-      region: SPIKE.region,
-      app: SPIKE.app,
-      observed: expected[0]!.observed,
-      expected: expected[0]!.expected,
-      mad: expected[0]!.mad,
-      score: expect.closeTo(expected[0]!.score, 9),
-      topCode: SPIKE.code,
-      description: entry.description,
-      fault: entry.fault,
-      severity: entry.severity,
-    });
+    const tests = spikes[0]!.tests as Array<{ name: string; observed: number; expected: number }>;
+    // The windows count the seeded events of the last 2 and 10 complete minutes, independently counted here.
+    expect(tests[0]!.observed).toBe(SEEDED_EVENTS.filter((e) => ofSpike(e) && inMinutes(0, 2, e)).length);
+    expect(tests[1]!.observed).toBe(SEEDED_EVENTS.filter((e) => ofSpike(e) && inMinutes(0, 10, e)).length);
+    // Its expectation is the trailing hour (35 to 95 minutes back) plus half an event, per minute.
+    const trailing = (SEEDED_EVENTS.filter((e) => ofSpike(e) && inMinutes(35, 95, e)).length + 0.5) / 60;
+    expect(tests[1]!.expected).toBeCloseTo(10 * trailing * Number(spikes[0]!.rhythm), 9);
+    expect(spikes[0]).toMatchObject({ location: 'region_app', reported: true, meaning: entry.description.split('\n', 1)[0]!.trim() });
+    expect(spikes[0]!.score).toBeGreaterThan(1);
   });
 
-  it('compares per code, and finds nothing an hour earlier', async () => {
-    const perCode = await get(api, `/v1/spikes?level=code&at=${iso(SPIKE.end)}`, api.token);
-    expect((perCode.body.spikes as Array<{ scope: string; observed: number }>).map((s) => [s.scope, s.observed])).toEqual(
-      expectedSpikes('code', SPIKE.end).map((s) => [s.scope, s.observed]),
-    );
+  it('lists every significant scope on request, the coarser ones not reported', async () => {
+    const all = await get(api, `/v1/spikes?scopes=all&at=${iso(SPIKE.end)}`, api.token);
+    const spikes = all.body.spikes as Array<{ region: string | null; app: string | null; code: string | null; reported: boolean }>;
+    expect(spikes.filter((s) => s.reported)).toHaveLength(1);
+    expect(spikes.length).toBeGreaterThan(1);
+    for (const s of spikes) {
+      expect([null, SPIKE.region]).toContain(s.region);
+      expect([null, SPIKE.app]).toContain(s.app);
+    }
+    const byKind = await get(api, `/v1/spikes?level=kind&at=${iso(SPIKE.end)}`, api.token);
+    expect((byKind.body.spikes as Array<Record<string, unknown>>).map((s) => [s.region, s.app, s.kind, s.category, s.code])).toEqual([
+      [SPIKE.region, SPIKE.app, 'server_failure', null, null],
+    ]);
+  });
+
+  it('finds nothing an hour earlier, and nothing for another kind', async () => {
     const earlier = await get(api, `/v1/spikes?at=${iso(SPIKE.end - HOUR)}`, api.token);
-    expect(earlier.body.spikes).toEqual(expectedSpikes('family', SPIKE.end - HOUR));
     expect(earlier.body.spikes).toEqual([]);
+    const other = await get(api, `/v1/spikes?kind=limit&at=${iso(SPIKE.end)}`, api.token);
+    expect(other.body.spikes).toEqual([]);
   });
 });
 
@@ -476,7 +452,10 @@ describe('a token scoped to app-a', () => {
     expect((events.body.events as unknown[]).length).toBe(appA.filter((e) => within(e, RANGE.from, RANGE.to)).length);
     // The seeded spike belongs to app-c: the unscoped token sees it, this one does not.
     const spikes = await get(api, `/v1/spikes?at=${iso(SPIKE.end)}`, api.scopedToken);
-    expect(spikes.body.spikes).toEqual(expectedSpikes('family', SPIKE.end, appA));
+    expect(spikes.status).toBe(200);
+    expect(spikes.body.spikes).toEqual([]);
+    const all = await get(api, `/v1/spikes?scopes=all&at=${iso(SPIKE.end)}`, api.scopedToken);
+    for (const s of all.body.spikes as Array<{ app: string | null }>) expect(s.app).not.toBe(SPIKE.app);
   });
 
   it('sees the whole catalog, which is no app’s data', async () => {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CATALOG, findEntry, tagCode } from '../../lib/catalog/index.js';
 import { migrate, schemaOptions } from '../../lib/clickhouse/migrate.js';
 import type { ApiErrorEventV1 } from '../../lib/contract/index.js';
-import { encodeRow, type EventRow } from '../../lib/clickhouse/error-events.js';
+import { rowBinary, type EventRow } from '../../lib/clickhouse/error-events.js';
 import { createInsert } from '../../services/ingest/sinks/clickhouse.js';
 import { toRow } from '../../services/ingest/transforms/to-row.js';
 import { openTestClickHouse, rows, type TestClickHouse } from '../support/clickhouse.js';
@@ -51,8 +51,8 @@ beforeAll(async () => {
   });
   await ch.client.command({ query: 'SYSTEM RELOAD DICTIONARY error_catalog_dict' });
   // Written by the ingest worker's own insert path, in two blocks.
-  await createInsert(ch)(events.slice(0, 4_000).map(encodeRow), 'api-errors:0:0-3999');
-  await createInsert(ch)(events.slice(4_000).map(encodeRow), 'api-errors:0:4000-5999');
+  await createInsert(ch)(rowBinary(events.slice(0, 4_000)), 'api-errors:0:0-3999');
+  await createInsert(ch)(rowBinary(events.slice(4_000)), 'api-errors:0:4000-5999');
 }, 120_000);
 
 afterAll(async () => {
@@ -87,7 +87,7 @@ describe('upgrading a data folder from before the kind axis', () => {
 
   it('keeps counting new rows into the rollup by code with their kind', async () => {
     const more = makeRows(1_000).map((e, i) => ({ ...e, kafka_offset: 10_000 + i }));
-    await createInsert(ch)(more.map(encodeRow), 'api-errors:0:10000-10999');
+    await createInsert(ch)(rowBinary(more), 'api-errors:0:10000-10999');
     const all = [...events, ...more];
     expect(await grouped('SELECT kind AS k, sum(events) AS n FROM error_counts_1m_by_code GROUP BY k')).toEqual(countBy(all, kindOfRow));
     events.push(...more);

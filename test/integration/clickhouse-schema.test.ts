@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CATALOG, tagCode } from '../../lib/catalog/index.js';
 import { migrate, schemaOptions } from '../../lib/clickhouse/migrate.js';
 import type { ApiErrorEventV1 } from '../../lib/contract/index.js';
-import { encodeRow, EVENT_COLUMNS, EVENTS_TABLE, SERVER_FILLED_COLUMNS, type EventRow } from '../../lib/clickhouse/error-events.js';
+import { EVENT_COLUMNS, rowBinary, EVENTS_TABLE, SERVER_FILLED_COLUMNS, type EventRow } from '../../lib/clickhouse/error-events.js';
 import { createInsert } from '../../services/ingest/sinks/clickhouse.js';
 import { toRow } from '../../services/ingest/transforms/to-row.js';
 import { openTestClickHouse, rows, type TestClickHouse } from '../support/clickhouse.js';
@@ -30,7 +30,7 @@ function makeRows(count: number, offsetBase: number): EventRow[] {
 }
 
 // The ingest worker's own insert path: its row builder, its encoding and its INSERT with its settings.
-const insert = (rows: EventRow[], token: string) => createInsert(ch)(rows.map(encodeRow), token);
+const insert = (rows: EventRow[], token: string) => createInsert(ch)(rowBinary(rows), token);
 
 describe('ClickHouse schema', () => {
   it('applies every migration once; a second run changes nothing', async () => {

@@ -7,17 +7,19 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Admin, Kafka } from 'kafkajs';
+import { Partitioners, type Admin, type Kafka } from 'kafkajs';
 import { Registry } from 'prom-client';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKafka, ensureTopics } from '../../lib/kafka/client.js';
 import { startLocalBroker, stopLocalBroker } from '../../lib/kafka/local-broker.js';
 import { createLogger } from '../../lib/log.js';
 import { createIngestWorker } from '../../services/ingest/worker.js';
+import { createSimulation } from '../../services/simulator/generator.js';
+import { runSimulation } from '../../services/simulator/run.js';
 import { openTestClickHouse, type TestClickHouse } from '../support/clickhouse.js';
 import { uniqueName, waitFor } from '../support/kafka.js';
 import { expectEveryEventOnce } from './ingest-harness.js';
-import { freePort, fullyCommitted, ingestTotals, produce, simulatedStream, workerConfig } from './ingest-support.js';
+import { freePort, fullyCommitted, ingestTotals, produce, simulatedStream, topicTotals, workerConfig } from './ingest-support.js';
 
 describe('ingest across a broker restart', () => {
   const brokerDir = mkdtempSync(join(tmpdir(), 'errpulse-test-restart-kafka-'));
@@ -76,6 +78,50 @@ describe('ingest across a broker restart', () => {
       await waitFor(() => worker.readiness().ready, { timeoutMs: 30_000, message: 'ready again' });
       expectEveryEventOnce(await ingestTotals(ch), stream.messages.length);
     } finally {
+      await worker.stop();
+    }
+  });
+  it('keeps the simulator producing across a broker restart, and the worker stores every event it sent once', { timeout: 300_000 }, async () => {
+    const topic = uniqueName('restart_sim');
+    const dlqTopic = uniqueName('restart_sim_dlq');
+    await ensureTopics(kafka, [
+      { topic, numPartitions: 3 },
+      { topic: dlqTopic, numPartitions: 1 },
+    ]);
+    const groupId = uniqueName('ingest_restart_sim');
+    const config = workerConfig({ brokers, topic, dlqTopic, groupId, clickhouse: ch.config, ingest: { batchMaxRows: 1_000, retryMaxMs: 1_000 }, logLevel: process.env.LOG_LEVEL ?? 'silent' });
+    const quietKafka = (clientId: string) => createKafka({ brokers, clientId }, createLogger(config.logLevel, 'restart-test', 2));
+    const worker = createIngestWorker({ config, clickhouse: ch, kafka: quietKafka(groupId), logger: createLogger(config.logLevel, 'ingest-test'), registry: new Registry() });
+    await worker.start();
+    const producer = quietKafka(uniqueName('simulator')).producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await producer.connect();
+    const before = (await ingestTotals(ch)).raw;
+    try {
+      // The simulator's own run, paced in real time at 1,000 events/s for 45 s, as `errpulse simulate` runs it.
+      const sim = createSimulation({ seed: 7, ratePerSecond: 1_000, startMs: Date.now(), durationMs: 45_000, appCount: 20, scenarios: [], incidentOffsetMs: 0, incidentLengthMs: 60_000 });
+      const run = runSimulation(producer, sim, { topic, pace: true });
+      void run.done.catch((err: unknown) => console.error('simulation failed:', err));
+      await waitFor(async () => (await ingestTotals(ch)).raw - before >= 3_000, { timeoutMs: 60_000, message: 'simulated events stored' });
+
+      await stopLocalBroker({ dataDir: brokerDir });
+      await waitFor(() => !worker.readiness().ready, { timeoutMs: 60_000, message: 'not ready while the broker is down' });
+      const sentWhenStopped = run.progress().sent;
+      // Longer than kafkajs' own retries (about 20 s), which used to end the simulator.
+      await new Promise((resolve) => setTimeout(resolve, 25_000));
+      expect(run.progress().sent).toBe(sentWhenStopped);
+      await startLocalBroker({ ...ports, dataDir: brokerDir, startTimeoutMs: 90_000 });
+
+      const result = await run.done;
+      expect(result.aborted).toBe(false);
+      expect(result.sent).toBeGreaterThan(sentWhenStopped);
+      await waitFor(() => fullyCommitted(admin, groupId, topic), { timeoutMs: 120_000, intervalMs: 200, message: 'every offset committed after the restart' });
+      await waitFor(() => worker.readiness().ready, { timeoutMs: 30_000, message: 'ready again' });
+      // This topic's rows: every acknowledged event once (the first test's topic shares the table).
+      const own = await topicTotals(ch, topic);
+      expect([own.raw, own.distinctOffsets, own.distinctEventIds]).toEqual([result.sent, result.sent, result.sent]);
+      expect((await ingestTotals(ch)).raw - before).toBe(result.sent);
+    } finally {
+      await producer.disconnect().catch(() => undefined);
       await worker.stop();
     }
   });

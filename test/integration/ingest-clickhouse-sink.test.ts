@@ -3,7 +3,7 @@
 // raises are classified as the writer expects, and a row it refuses is isolated from the rest.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tagCode } from '../../lib/catalog/index.js';
-import { encodeRow, type EventRow } from '../../lib/clickhouse/error-events.js';
+import { rowBinary, writeRow, type EventRow } from '../../lib/clickhouse/error-events.js';
 import { classifyInsertError, createInsert, insertIsolatingBadRows } from '../../services/ingest/sinks/clickhouse.js';
 import { RowSet } from '../../services/ingest/batch/row-set.js';
 import { toRow } from '../../services/ingest/transforms/to-row.js';
@@ -17,11 +17,17 @@ function row(offset: number, fields: Partial<Parameters<typeof toRow>[0]> = {}):
   return toRow(event, NOW + offset, tagCode(event.code), { topic: 'writer', partition: 0, offset });
 }
 
-function rowSet(list: EventRow[]): RowSet {
+function rowSet(list: (EventRow | 'unreadable')[]): RowSet {
   const set = new RowSet();
-  for (const r of list) set.add(encodeRow(r), r.kafka_offset, null, Buffer.from(r.event_id));
+  list.forEach((r, i) => {
+    if (r === 'unreadable') set.add((w) => w.raw(UNREADABLE), 9_000 + i, null, null);
+    else set.add((w) => writeRow(w, r), r.kafka_offset, null, Buffer.from(r.event_id));
+  });
   return set;
 }
+
+/** A row the engine cannot read: its first string claims to be 4 GiB long. */
+const UNREADABLE = Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f]);
 
 describe('ClickHouse writer', () => {
   let ch: TestClickHouse;
@@ -40,7 +46,7 @@ describe('ClickHouse writer', () => {
       row(i, { eventId: `id-${text}`, message: text, route: `/r/${text}`, uid: text, sdk: text, method: text, apiVersion: text, requestId: text, httpStatus: 500, latencyMs: 0.125 }),
     );
     written.push(row(100, { latencyMs: 1e21 }));
-    await createInsert(ch)(rowSet(written).text(), 'writer:roundtrip');
+    await createInsert(ch)(rowSet(written).data(), 'writer:roundtrip');
     const read = await rows<EventRow & { ms: number }>(
       ch,
       `SELECT event_id, toUnixTimestamp64Milli(event_time) AS ms, message, route, uid, sdk, method, api_version, request_id, http_status, latency_ms, known, fault, kafka_offset
@@ -72,25 +78,25 @@ describe('ClickHouse writer', () => {
     const insert = createInsert(ch);
     const batch = rowSet(Array.from({ length: 50 }, (_, i) => row(1_000 + i)));
     const before = await ingestTotals(ch);
-    await insert(batch.text(), 'writer:dedup:1000-1049');
-    await insert(batch.text(), 'writer:dedup:1000-1049');
+    await insert(batch.data(), 'writer:dedup:1000-1049');
+    await insert(batch.data(), 'writer:dedup:1000-1049');
     const after = await ingestTotals(ch);
     expect(after.raw - before.raw).toBe(50);
     for (const table of Object.keys(after.rollups)) expect([table, after.rollups[table]! - before.rollups[table]!]).toEqual([table, 50]);
     // The same rows under another token are new rows: the token, not the content, decides.
-    await insert(batch.text(), 'writer:dedup:other');
+    await insert(batch.data(), 'writer:dedup:other');
     expect((await ingestTotals(ch)).raw - before.raw).toBe(100);
   });
 
   it('classifies what the engine raises: refused data is bad data, a missing table is retryable', async () => {
     const insert = createInsert(ch);
-    const refused = await insert([encodeRow({ ...row(2_000), fault: 'sideways' as EventRow['fault'] })], 'writer:bad').catch((e: unknown) => e);
-    expect(refused).toMatchObject({ type: 'UNKNOWN_ELEMENT_OF_ENUM' });
+    const refused = await insert([...rowBinary([row(2_000)]), UNREADABLE], 'writer:bad').catch((e: unknown) => e);
+    expect(refused).toMatchObject({ type: 'TOO_LARGE_STRING_SIZE' });
     expect(classifyInsertError(refused)).toBe('bad_data');
 
     await ch.client.command({ query: 'DETACH TABLE error_events' });
     try {
-      const missing = await insert([encodeRow(row(2_001))], 'writer:detached').catch((e: unknown) => e);
+      const missing = await insert(rowBinary([row(2_001)]), 'writer:detached').catch((e: unknown) => e);
       expect(missing).toMatchObject({ type: 'UNKNOWN_TABLE' });
       expect(classifyInsertError(missing)).toBe('retryable');
     } finally {
@@ -99,16 +105,16 @@ describe('ClickHouse writer', () => {
   });
 
   it('isolates the row the engine refuses and stores the others once', async () => {
-    const list = Array.from({ length: 9 }, (_, i) => row(3_000 + i));
-    list[6] = { ...list[6]!, fault: 'sideways' as EventRow['fault'] };
+    const list: (EventRow | 'unreadable')[] = Array.from({ length: 9 }, (_, i) => row(3_000 + i));
+    list[6] = 'unreadable';
     const set = rowSet(list);
     let splits = 0;
     const result = await insertIsolatingBadRows(createInsert(ch), set, 'writer:isolate:3000-3008', { alreadySplit: false, hooks: { onSplit: async () => void splits++ } });
     expect(splits).toBe(1);
     expect(result.inserted).toBe(8);
     expect(result.refused).toHaveLength(1);
-    expect(set.offset(result.refused[0]!.index)).toBe(3_006);
-    expect(result.refused[0]!.detail).toContain('UNKNOWN_ELEMENT_OF_ENUM');
+    expect(set.offset(result.refused[0]!.index)).toBe(9_006);
+    expect(result.refused[0]!.detail).toContain('TOO_LARGE_STRING_SIZE');
     const stored = await rows<{ o: number }>(ch, 'SELECT kafka_offset AS o FROM error_events WHERE kafka_offset BETWEEN 3000 AND 3008 ORDER BY o');
     expect(stored.map((r) => Number(r.o))).toEqual([3_000, 3_001, 3_002, 3_003, 3_004, 3_005, 3_007, 3_008]);
     // A replay of the split range stores nothing new.

@@ -17,16 +17,26 @@ export interface IngestTestStack {
  * before its tests and closed after them. Read the fields inside tests, not at module level.
  */
 export function useIngestTestStack(): IngestTestStack {
-  const stack = {} as IngestTestStack;
+  const stack = useTestBroker() as IngestTestStack;
+  beforeAll(async () => {
+    stack.ch = await openTestClickHouse();
+  });
+  afterAll(async () => {
+    await stack.ch?.close();
+  });
+  return stack;
+}
+
+/** The test stack's broker only, for files whose workers run in child processes that own ClickHouse. */
+export function useTestBroker(): Pick<IngestTestStack, 'kafka' | 'admin'> {
+  const stack = {} as Pick<IngestTestStack, 'kafka' | 'admin'>;
   beforeAll(async () => {
     stack.kafka = testKafka();
     stack.admin = stack.kafka.admin();
     await stack.admin.connect();
-    stack.ch = await openTestClickHouse();
   });
   afterAll(async () => {
     await stack.admin?.disconnect();
-    await stack.ch?.close();
   });
   return stack;
 }

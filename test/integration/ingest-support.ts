@@ -111,9 +111,10 @@ const moduleUrl = (path: string) => JSON.stringify(pathToFileURL(join(PROJECT_RO
 /**
  * Starts `services/ingest/main.ts`, the wiring `errpulse ingest` runs, in a child process of its own
  * (it owns the embedded ClickHouse folder while it lives). stdout and stderr are inherited at
- * LOG_LEVEL, so a failing test shows the worker's own log.
+ * LOG_LEVEL, so a failing test shows the worker's own log. `stdin: 'pipe'` gives the child a pipe the
+ * test writes into (as in `producer | errpulse ingest`); by default it reads nothing.
  */
-export function spawnIngestWorker(config: Config): ChildProcess {
+export function spawnIngestWorker(config: Config, opts: { stdin?: 'pipe' | 'ignore' } = {}): ChildProcess {
   const code = `
     const { loadConfigOrExit } = await import(${moduleUrl('lib/config.ts')});
     const { main } = await import(${moduleUrl('services/ingest/main.ts')});
@@ -122,7 +123,7 @@ export function spawnIngestWorker(config: Config): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '--eval', code], {
     cwd: PROJECT_ROOT,
     env: workerEnv(config),
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: [opts.stdin ?? 'ignore', 'inherit', 'inherit'],
   });
 }
 
@@ -196,4 +197,40 @@ export async function fullyCommitted(admin: Admin, groupId: string, topic: strin
   const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
   const high = new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, Number(o.high)]));
   return (entry?.partitions ?? []).every((p) => Math.max(0, Number(p.offset)) === high.get(p.partition) && !p.metadata);
+}
+
+/**
+ * Sends messages at about `perSecond`, in slices every 100 ms, as a live producer would, until all are
+ * sent or `signal` aborts. Resolves with how many were sent.
+ */
+export async function producePaced(kafka: Kafka, topic: string, messages: readonly StreamMessage[], perSecond: number, signal?: AbortSignal): Promise<number> {
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+  await producer.connect();
+  const slice = Math.max(1, Math.round(perSecond / 10));
+  const started = Date.now();
+  let sent = 0;
+  try {
+    while (sent < messages.length && !signal?.aborted) {
+      await producer.send({ topic, messages: messages.slice(sent, sent + slice) });
+      sent = Math.min(messages.length, sent + slice);
+      const due = started + (sent / perSecond) * 1000;
+      if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
+    }
+  } finally {
+    await producer.disconnect();
+  }
+  return sent;
+}
+
+/** One topic's rows in error_events, for tests whose ClickHouse also holds other topics' events. */
+export async function topicTotals(ch: ClickHouse, topic: string): Promise<{ raw: number; distinctOffsets: number; distinctEventIds: number }> {
+  const [row] = await (
+    await ch.client.query({
+      query:
+        'SELECT count() AS raw, uniqExact(kafka_partition, kafka_offset) AS offsets, uniqExact(kafka_partition, event_id) AS ids FROM error_events WHERE kafka_topic = {topic:String}',
+      query_params: { topic },
+      format: 'JSONEachRow',
+    })
+  ).json<{ raw: number; offsets: number; ids: number }>();
+  return { raw: Number(row?.raw ?? 0), distinctOffsets: Number(row?.offsets ?? 0), distinctEventIds: Number(row?.ids ?? 0) };
 }

@@ -49,6 +49,9 @@ describe('migration rendering', () => {
     // Views read and write the local tables; a view on a Distributed table would see no inserts.
     expect(sql).toMatch(/TO errpulse\.error_counts_1m_local[\s\S]*FROM errpulse\.error_events_local/);
     expect(sql).toMatch(/TO errpulse\.error_counts_1h_local[\s\S]*FROM errpulse\.error_events_local/);
+    // Indexes and projections belong to the tables holding the data, not to the Distributed ones.
+    expect(sql).toContain('ALTER TABLE errpulse.error_events_local ON CLUSTER prod\n    ADD INDEX IF NOT EXISTS kafka_offset_minmax kafka_offset TYPE minmax GRANULARITY 1');
+    expect(sql).toContain('ALTER TABLE errpulse.error_events_local ON CLUSTER prod MATERIALIZE INDEX kafka_offset_minmax');
   });
 
   it('writes dictionary credentials as escaped literals when a user is configured', () => {

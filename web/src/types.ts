@@ -15,9 +15,8 @@ export type Top = Static<typeof TopResponse>;
 export type Quota = Static<typeof QuotaResponse>;
 export type Events = Static<typeof EventsResponse>;
 export type ErrorEvent = Events['events'][number];
-/** `scope` may be renamed or joined by family/code fields (pending alerts work); read it with spikeScope(). */
-export type Spike = Omit<Static<typeof SpikesResponse>['spikes'][number], 'scope'> & { scope?: string; family?: string; code?: string };
-export type Spikes = Omit<Static<typeof SpikesResponse>, 'spikes'> & { spikes: Spike[] };
+export type Spikes = Static<typeof SpikesResponse>;
+export type Spike = Spikes['spikes'][number];
 /** `kind` arrives with the catalog's kinds. */
 export type CatalogEntry = StoredCatalogEntry & { kind?: string };
 export interface Catalog {

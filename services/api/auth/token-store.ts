@@ -10,6 +10,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import lockfile from 'proper-lockfile';
 import { API_ERROR_EVENT_V1_SCHEMA } from '../../../lib/contract/index.js';
 
 export const TOKEN_NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
@@ -84,6 +85,32 @@ async function writeTokenFile(file: string, tokens: TokenRecord[]): Promise<void
   await rename(temporary, file);
 }
 
+/**
+ * Runs a read-modify-write of the token file under an exclusive lock (a `<file>.lock` directory, which
+ * proper-lockfile creates atomically and treats as stale once its holder stops refreshing it), so two
+ * `errpulse token create` at once both land instead of the second rename dropping the first's token.
+ */
+async function withTokenFileLock<T>(file: string, work: () => Promise<T>): Promise<T> {
+  await mkdir(dirname(file), { recursive: true });
+  let release: () => Promise<void>;
+  try {
+    release = await lockfile.lock(file, {
+      realpath: false,
+      lockfilePath: `${file}.lock`,
+      stale: 10_000,
+      // Each holder keeps the lock for milliseconds; twenty waiting processes are done in well under a second.
+      retries: { retries: 100, minTimeout: 10, maxTimeout: 250, randomize: true },
+    });
+  } catch (err) {
+    throw new TokenStoreError(`cannot lock ${file} (${(err as Error).message}); is another errpulse token command stuck?`);
+  }
+  try {
+    return await work();
+  } finally {
+    await release();
+  }
+}
+
 export interface CreateTokenOptions {
   name: string;
   /** Omitted or empty: the token sees every app. */
@@ -98,14 +125,16 @@ export async function createToken(file: string, opts: CreateTokenOptions): Promi
   for (const app of apps ?? []) {
     if (!APP_ID_PATTERN.test(app)) throw new TokenStoreError(`app ID must match ${APP_ID_PATTERN.source} (got ${JSON.stringify(app)})`);
   }
-  const tokens = await readTokenFile(file);
-  if (tokens.some((t) => t.name === opts.name)) {
-    throw new TokenStoreError(`a token named '${opts.name}' exists already; revoke it first or pick another name`);
-  }
-  const token = TOKEN_PREFIX + randomBytes(TOKEN_BYTES).toString('base64url');
-  const record: TokenRecord = { name: opts.name, hash: hashToken(token), apps, createdAt: new Date().toISOString() };
-  await writeTokenFile(file, [...tokens, record]);
-  return { token, record };
+  return withTokenFileLock(file, async () => {
+    const tokens = await readTokenFile(file);
+    if (tokens.some((t) => t.name === opts.name)) {
+      throw new TokenStoreError(`a token named '${opts.name}' exists already; revoke it first or pick another name`);
+    }
+    const token = TOKEN_PREFIX + randomBytes(TOKEN_BYTES).toString('base64url');
+    const record: TokenRecord = { name: opts.name, hash: hashToken(token), apps, createdAt: new Date().toISOString() };
+    await writeTokenFile(file, [...tokens, record]);
+    return { token, record };
+  });
 }
 
 export async function listTokens(file: string): Promise<TokenRecord[]> {
@@ -114,11 +143,13 @@ export async function listTokens(file: string): Promise<TokenRecord[]> {
 
 /** Removes the named token; false when there was none of that name. */
 export async function revokeToken(file: string, name: string): Promise<boolean> {
-  const tokens = await readTokenFile(file);
-  const kept = tokens.filter((t) => t.name !== name);
-  if (kept.length === tokens.length) return false;
-  await writeTokenFile(file, kept);
-  return true;
+  return withTokenFileLock(file, async () => {
+    const tokens = await readTokenFile(file);
+    const kept = tokens.filter((t) => t.name !== name);
+    if (kept.length === tokens.length) return false;
+    await writeTokenFile(file, kept);
+    return true;
+  });
 }
 
 export interface Principal {

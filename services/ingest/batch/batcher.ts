@@ -1,12 +1,12 @@
 // Collects one partition's processed messages into batches that cover a contiguous offset range.
 // A batch closes on rows, on bytes or on age; a replayed range closes exactly where it closed before,
 // whatever the limits are now, so its deduplication token still names the same rows.
-import { RowSet } from './row-set.js';
+import { RowSet, type RowBytes } from './row-set.js';
 import type { RejectReason } from '../transforms/rejection.js';
 
-/** A row ready for the writer: its encoded line plus what the dead-letter path would need. */
+/** A row ready for the writer: how to write its columns, plus what the dead-letter path would need. */
 export interface EncodedRow {
-  line: string;
+  write: RowBytes;
   offset: number;
   key: Buffer | null;
   value: Buffer | null;
@@ -115,7 +115,7 @@ export class BatchBuilder {
 
   addRow(row: EncodedRow): void {
     this.track(row.offset, row.value);
-    this.rows.add(row.line, row.offset, row.key, row.value);
+    this.rows.add(row.write, row.offset, row.key, row.value);
   }
 
   addRejected(message: RejectedMessage): void {

@@ -1,11 +1,12 @@
-// The rows of one batch, stored for the garbage collector's sake: encoded lines are joined into flat
-// chunks of a few hundred rows, and the original key and value bytes (needed only if ClickHouse refuses
-// a row and it must be dead-lettered) are copied into one growing buffer. A 50,000-row batch is then a
-// few hundred heap objects instead of hundreds of thousands, and kafkajs' fetch buffers are not kept
-// alive by it. Measured with bench:ingest -- --cpu-prof (BENCHMARKS.md).
+// The rows of one batch, stored for the garbage collector's sake: rows are written in RowBinary straight
+// into a few megabyte-sized blocks (lib/clickhouse/row-binary.ts), and the original key and value bytes
+// (needed only if ClickHouse refuses a row and it must be dead-lettered) are copied into blocks too. A
+// 50,000-row batch is then a few dozen heap objects instead of hundreds of thousands, and kafkajs' fetch
+// buffers are not kept alive by it. Measured with bench:ingest (BENCHMARKS.md).
+import { RowBinaryWriter } from '../../../lib/clickhouse/row-binary.js';
 
-/** Rows joined per chunk: large enough to make objects rare, small enough to keep joins cheap. */
-const CHUNK_ROWS = 512;
+/** Writes one row's columns (the row set ends the row). */
+export type RowBytes = (w: RowBinaryWriter) => void;
 
 /** Size of the blocks byte strings are copied into: a few per batch, never reallocated. */
 const BLOCK_BYTES = 1024 * 1024;
@@ -48,43 +49,32 @@ class ByteLog {
 }
 
 export class RowSet {
-  private readonly chunks: string[] = [];
-  private pending: string[] = [];
+  private readonly rows = new RowBinaryWriter();
   private readonly offsets: number[] = [];
   private readonly keys = new ByteLog();
   private readonly values = new ByteLog();
-  private split: string[] | undefined;
 
   get count(): number {
     return this.offsets.length;
   }
 
-  /** Adds a row: `line` is its encoded text, ending in a newline that the encoding never puts inside. */
-  add(line: string, offset: number, key: Buffer | null, value: Buffer | null): void {
-    this.pending.push(line);
-    if (this.pending.length === CHUNK_ROWS) this.flushPending();
+  /** Adds a row: `write` writes its columns in RowBinary. */
+  add(write: RowBytes, offset: number, key: Buffer | null, value: Buffer | null): void {
+    write(this.rows);
+    this.rows.endRow();
     this.offsets.push(offset);
     this.keys.push(key);
     this.values.push(value);
-    this.split = undefined;
   }
 
-  /** Every row's text, as a few large pieces to concatenate: the body of one INSERT of all rows. */
-  text(): readonly string[] {
-    this.flushPending();
-    return this.chunks;
+  /** Every row, as a few large pieces to concatenate: the body of one INSERT of all rows. */
+  data(): readonly Buffer[] {
+    return this.rows.bytes();
   }
 
-  /** The lines of rows [start, end), for an INSERT of part of the batch (rare: isolating refused rows). */
-  lines(start: number, end: number): readonly string[] {
-    if (this.split === undefined) {
-      this.split = this.text()
-        .join('')
-        .split('\n')
-        .slice(0, -1)
-        .map((line) => `${line}\n`);
-    }
-    return this.split.slice(start, end);
+  /** Rows [start, end), for an INSERT of part of the batch (rare: isolating refused rows). */
+  slice(start: number, end: number): readonly Buffer[] {
+    return this.rows.slice(start, end);
   }
 
   offset(index: number): number {
@@ -101,10 +91,4 @@ export class RowSet {
     return this.values.get(index);
   }
 
-  private flushPending(): void {
-    if (this.pending.length === 0) return;
-    // join() builds one flat string; the per-row strings (and their concatenation trees) become garbage young.
-    this.chunks.push(this.pending.join(''));
-    this.pending = [];
-  }
 }

@@ -11,7 +11,7 @@
 import type { Logger } from '../../../lib/log.js';
 import type { Batch } from '../batch/batcher.js';
 import type { Tally } from '../metrics.js';
-import { insertIsolatingBadRows, type InsertLines } from '../sinks/clickhouse.js';
+import { insertIsolatingBadRows, type InsertRows } from '../sinks/clickhouse.js';
 import type { DeadLetterQueue } from '../sinks/dead-letter.js';
 import { deduplicationToken, doneCommit, inFlightCommit, type OffsetCommit } from './commit-metadata.js';
 
@@ -19,7 +19,7 @@ import { deduplicationToken, doneCommit, inFlightCommit, type OffsetCommit } fro
 export interface WriteTarget {
   /** Commits an offset while the partition is owned; throws Abandoned once it is not. */
   commit(commit: OffsetCommit): Promise<void>;
-  insert: InsertLines;
+  insert: InsertRows;
   deadLetters: DeadLetterQueue;
   /** Runs a step until it succeeds; throws Abandoned once the partition is no longer owned. */
   retry<T>(what: string, step: () => Promise<T>): Promise<T>;

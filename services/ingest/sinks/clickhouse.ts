@@ -1,16 +1,15 @@
 // The ClickHouse sink: one INSERT of encoded rows under a deduplication token, which failures are worth
 // retrying, and how rows ClickHouse refuses are isolated instead of blocking the partition. Rows arrive
-// encoded by lib/clickhouse/error-events.ts as TabSeparated: measured against JSONEachRow in
-// bench/ingest.ts, it is cheaper to build and to parse on the server (BENCHMARKS.md).
-import { Readable } from 'node:stream';
+// encoded by lib/clickhouse/error-events.ts in RowBinary: measured against TabSeparated and JSONEachRow
+// in bench/ingest.ts, it is the cheapest to build and to parse in the engine (BENCHMARKS.md).
 import type { ClickHouse } from '../../../lib/clickhouse/client.js';
 import { EVENT_ROW_COLUMNS, EVENTS_TABLE } from '../../../lib/clickhouse/error-events.js';
 import { clickHouseErrorType, errorText } from '../../../lib/clickhouse/errors.js';
 import type { IngestMetrics } from '../metrics.js';
 
 /**
- * Settings every ingest INSERT depends on, stated on each request: the embedded engine keeps settings
- * session-wide, so nothing may be left to whatever an earlier request set.
+ * Settings every ingest INSERT depends on, carried by the statement itself (lib/clickhouse/insert.ts),
+ * so they hold for this insert only and nothing is left to whatever another request set.
  */
 export function insertSettings(token: string) {
   return {
@@ -24,30 +23,33 @@ export function insertSettings(token: string) {
 }
 
 /** One INSERT attempt of encoded rows (pieces of text to concatenate); throws what ClickHouse (or the network) threw. */
-export type InsertLines = (lines: readonly string[], token: string, signal?: AbortSignal) => Promise<void>;
+export type InsertRows = (data: readonly Buffer[], token: string, signal?: AbortSignal) => Promise<void>;
 
-/** The one place ingest sends rows to ClickHouse: encoded lines into error_events, under `token`. */
-export async function insertEventLines(clickhouse: ClickHouse, lines: readonly string[], token: string, signal?: AbortSignal, table = EVENTS_TABLE): Promise<void> {
-  await clickhouse.client.insert({
+/**
+ * The one place ingest sends rows to ClickHouse: RowBinary rows into error_events, under `token`, as one
+ * statement with its settings (lib/clickhouse/insert.ts: never reads stdin, parallel embedded sessions).
+ */
+export async function insertEventRows(clickhouse: ClickHouse, data: readonly Buffer[], token: string, signal?: AbortSignal, table = EVENTS_TABLE): Promise<void> {
+  await clickhouse.insertBlock({
     table,
     columns: EVENT_ROW_COLUMNS,
-    format: 'TabSeparated',
-    values: Readable.from([lines.join('')], { objectMode: false }),
-    clickhouse_settings: insertSettings(token),
-    ...(signal ? { abort_signal: signal } : {}),
+    format: 'RowBinary',
+    data,
+    settings: insertSettings(token),
+    ...(signal ? { signal } : {}),
   });
 }
 
-export function createInsert(clickhouse: ClickHouse, table = EVENTS_TABLE): InsertLines {
-  return (lines, token, signal) => insertEventLines(clickhouse, lines, token, signal, table);
+export function createInsert(clickhouse: ClickHouse, table = EVENTS_TABLE): InsertRows {
+  return (data, token, signal) => insertEventRows(clickhouse, data, token, signal, table);
 }
 
 /** `insert` with its duration and failures measured (errpulse_ingest_insert_duration_seconds, _insert_failures_total). */
-export function measuredInsert(insert: InsertLines, metrics: Pick<IngestMetrics, 'insertDuration' | 'insertFailures'>): InsertLines {
-  return async (lines, token, signal) => {
+export function measuredInsert(insert: InsertRows, metrics: Pick<IngestMetrics, 'insertDuration' | 'insertFailures'>): InsertRows {
+  return async (data, token, signal) => {
     const started = performance.now();
     try {
-      await insert(lines, token, signal);
+      await insert(data, token, signal);
       metrics.insertDuration.observe((performance.now() - started) / 1000);
     } catch (err) {
       metrics.insertFailures.inc({ retryable: String(classifyInsertError(err) === 'retryable') });
@@ -84,10 +86,10 @@ export function classifyInsertError(err: unknown): InsertFailure {
 /** What the isolation needs from a batch's rows (batch/row-set.ts). */
 export interface InsertableRows {
   readonly count: number;
-  /** All rows, as pieces of text to concatenate. */
-  text(): readonly string[];
-  /** The lines of rows [start, end). */
-  lines(start: number, end: number): readonly string[];
+  /** All rows, as pieces to concatenate. */
+  data(): readonly Buffer[];
+  /** Rows [start, end). */
+  slice(start: number, end: number): readonly Buffer[];
 }
 
 export interface RefusedRow {
@@ -117,7 +119,7 @@ export interface IsolationHooks {
  * wrote nothing under its token.
  */
 export async function insertIsolatingBadRows(
-  insert: InsertLines,
+  insert: InsertRows,
   rows: InsertableRows,
   token: string,
   opts: { alreadySplit: boolean; signal?: AbortSignal; hooks: IsolationHooks },
@@ -129,7 +131,7 @@ export async function insertIsolatingBadRows(
     if (tryWhole) {
       try {
         const whole = start === 0 && end === rows.count;
-        await insert(whole ? rows.text() : rows.lines(start, end), rangeToken, opts.signal);
+        await insert(whole ? rows.data() : rows.slice(start, end), rangeToken, opts.signal);
         result.inserted += end - start;
         return;
       } catch (err) {

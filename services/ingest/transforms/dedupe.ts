@@ -2,7 +2,7 @@
 // the same partition carried at most `size` offsets earlier is a duplicate (typically a producer retry,
 // which lands in the same partition because producers key by appId). The window is defined by offsets,
 // not by arrival, so its content at any offset is a function of what ClickHouse holds below that offset:
-// after a restart or rebalance, seedEventIdWindow() (assignment.ts) rebuilds exactly the state a worker
+// after a restart or rebalance, seedEventIdWindows() (assignment.ts) rebuilds exactly the state a worker
 // that never stopped would have had, and a replayed range makes the same decisions as its first attempt
 // (docs/decisions/0004-exactly-once-ingest.md, "Duplicate eventIds").
 import { derivedEventId, type MessageSource } from './to-row.js';

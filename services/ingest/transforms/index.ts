@@ -5,7 +5,8 @@
 // is identical. A message leaves as an encoded row, a rejection (dead-lettered with its reason) or a
 // duplicate (dropped; its offset is still committed with the batch).
 import { tagCode } from '../../../lib/catalog/index.js';
-import { encodeRow, type EventRow } from '../../../lib/clickhouse/error-events.js';
+import { writeRow, type EventRow } from '../../../lib/clickhouse/error-events.js';
+import type { RowBytes } from '../batch/row-set.js';
 import type { Config } from '../../../lib/config.js';
 import { fail, ok, type Result } from '../../../lib/result.js';
 import { decodeMessage } from './decode.js';
@@ -14,10 +15,10 @@ import type { Rejection } from './rejection.js';
 import { toRow, type MessageSource, type StoredTags } from './to-row.js';
 import { createEventValidator } from './validate.js';
 
-/** A message ready for the batch: its row, and the row as one TabSeparated line. */
+/** A message ready for the batch: its row, and how to write it in RowBinary into the batch's rows. */
 export interface EncodedEvent {
   row: EventRow;
-  line: string;
+  write: RowBytes;
 }
 
 export type TransformOutcome = Result<EncodedEvent, Rejection | DuplicateEvent>;
@@ -37,6 +38,6 @@ export function createTransforms(opts: Pick<Config['clickhouse'], 'rawRetentionD
     // A code the catalog does not list is tagged "Unknown" (never rejected), so new codes show up.
     const tags: StoredTags = tagCode(event.code);
     const row = toRow(event, timeMs, tags, source);
-    return ok({ row, line: encodeRow(row) });
+    return ok({ row, write: (w) => writeRow(w, row) });
   };
 }

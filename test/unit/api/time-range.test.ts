@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
+  INSTANT_MAX_LENGTH,
+  INSTANT_PATTERN,
   alignToMinutes,
   chooseBuckets,
   parseInstant,
@@ -40,20 +42,59 @@ describe('parseInstant', () => {
     expect(value(parseInstant(text, NOW)).toISOString()).toBe(expected);
   });
 
-  it.each(['yesterday', 'now-6', 'now+1h', 'now-1y', '2026-5-1', '10:00', '2026-05-01T10:00:00Z junk', '1714564800', ''])('refuses %j, saying what it accepts', (text) => {
-    expect(error(parseInstant(text, NOW))).toMatch(/ISO-8601 .* relative to now/);
+  it.each([
+    ['now+5m', '2026-05-10T12:39:56.789Z'],
+    ['now-1d/d', '2026-05-09T00:00:00.000Z'],
+    ['now/h', '2026-05-10T12:00:00.000Z'],
+    ['now/w', '2026-05-04T00:00:00.000Z'],
+    ['now/M', '2026-05-01T00:00:00.000Z'],
+    ['now-1y/y', '2025-01-01T00:00:00.000Z'],
+    ['now/d+8h', '2026-05-10T08:00:00.000Z'],
+    ['1746100800000', '2025-05-01T12:00:00.000Z'],
+    ['0', '1970-01-01T00:00:00.000Z'],
+    ['2026-05-01t10:00z', '2026-05-01T10:00:00.000Z'],
+  ])("reads Grafana's date math and unix milliseconds: %s", (text, expected) => {
+    expect(value(parseInstant(text, NOW)).toISOString()).toBe(expected);
   });
 
-  it.each(['2026-02-29T00:00:00Z', '2026-04-31', '2026-13-01', '2026-05-01T24:00:00Z', '2026-05-01T10:60:00Z'])('refuses the impossible date %s', (text) => {
-    expect(error(parseInstant(text, NOW))).toContain('not a real date');
+  it('adds months as Grafana does, ending on the last day of a shorter month', () => {
+    expect(value(parseInstant('now-2M', new Date('2026-04-30T10:00:00Z'))).toISOString()).toBe('2026-02-28T10:00:00.000Z');
+    expect(value(parseInstant('now+1M', new Date('2024-01-31T00:00:00Z'))).toISOString()).toBe('2024-02-29T00:00:00.000Z');
   });
 
-  it('refuses times a ClickHouse DateTime cannot hold', () => {
-    expect(error(parseInstant('1969-12-31T23:59:59Z', NOW))).toContain('between 1970 and 2105');
-    expect(error(parseInstant('0099-01-01', NOW))).toContain('between 1970 and 2105');
-    expect(error(parseInstant('2200-01-01', NOW))).toContain('between 1970 and 2105');
-    expect(error(parseInstant('now-999999w', NOW))).toContain('between 1970 and 2105');
-    expect(error(parseInstant('2026-05-01T10:00:00+24:00', NOW))).toContain('impossible UTC offset');
+  it('rounds up to the end of the unit (the next start) for the end of a range', () => {
+    expect(value(parseInstant('now/d', NOW, { roundUp: true })).toISOString()).toBe('2026-05-11T00:00:00.000Z');
+    expect(value(parseInstant('now-1d/d', NOW, { roundUp: true })).toISOString()).toBe('2026-05-10T00:00:00.000Z');
+    expect(value(parseInstant('now/M', NOW, { roundUp: true })).toISOString()).toBe('2026-06-01T00:00:00.000Z');
+  });
+
+  it.each(['yesterday', 'now-6', 'now-1x', 'now/', 'NOW', '2026-5-1', '10:00', '2026-05-01T10:00:00Z junk', '12345678901234', ''])(
+    'refuses %j, saying what it accepts',
+    (text) => {
+      expect(error(parseInstant(text, NOW))).toMatch(/ISO-8601 .* relative time/);
+    },
+  );
+
+  it.each(['2026-02-29T00:00:00Z', '2100-02-29', '2026-04-31', '2026-13-01', '2026-05-01T24:00:00Z', '2026-05-01T10:60:00Z', '2026-05-01T10:00:00+24:00'])(
+    'refuses the impossible date %s',
+    (text) => {
+      expect(error(parseInstant(text, NOW))).toMatch(/ISO-8601/);
+    },
+  );
+
+  it('refuses years a ClickHouse DateTime cannot hold, and clamps offsets and date math that reach past them', () => {
+    for (const text of ['1969-12-31T23:59:59Z', '0099-01-01', '2200-01-01']) expect(error(parseInstant(text, NOW))).toMatch(/1970–2105/);
+    expect(value(parseInstant('1970-01-01T00:30:00+01:00', NOW)).toISOString()).toBe('1970-01-01T00:00:00.000Z');
+    expect(value(parseInstant('now-999999w', NOW)).toISOString()).toBe('1970-01-01T00:00:00.000Z');
+    expect(value(parseInstant('now+999999y', NOW)).toISOString()).toBe('2106-01-01T00:00:00.000Z');
+    expect(value(parseInstant('9999999999999', NOW)).toISOString()).toBe('2106-01-01T00:00:00.000Z');
+  });
+
+  it('reads exactly what INSTANT_PATTERN (the OpenAPI pattern) matches', () => {
+    const pattern = new RegExp(INSTANT_PATTERN);
+    const samples = ['now', 'now-1d/d', '2024-02-29', '2023-02-29', '2026-04-31T10:00', '2026-05-01 10:00:00.123456789-0530', '0', 'now-', 'x'];
+    for (const text of samples) expect(parseInstant(text, NOW).ok, text).toBe(pattern.test(text));
+    expect('now' + '-999999d'.repeat(6)).toHaveLength(INSTANT_MAX_LENGTH);
   });
 });
 

@@ -5,15 +5,16 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { ALERTS, alertRuleGroups } from '../../../dashboards/src/alerts.js';
+import { alertRuleGroups } from '../../../dashboards/alerts/grafana.js';
+import { ALERT_RULES } from '../../../dashboards/alerts/index.js';
 import { panelsOf } from '../../../dashboards/src/dashboard.js';
 import { CLICKHOUSE, EXPRESSION } from '../../../dashboards/src/datasources.js';
 import { DEFAULT_OPTIONS, buildDashboards, generateAll } from '../../../dashboards/src/generate.js';
 import { DASHBOARDS, FOLDER } from '../../../dashboards/src/links.js';
 import { expandAlertQuery, parseDurationMs } from '../../../dashboards/src/plugin-macros.js';
-import { CATALOG } from '../../../lib/catalog/index.js';
+import { CATALOG, KIND_DESCRIPTIONS } from '../../../lib/catalog/index.js';
 import { PROJECT_ROOT } from '../../../lib/paths.js';
-import { spikeQuery } from '../../../lib/spike-detector.js';
+import { detectorSql } from '../../../lib/detector/query.js';
 
 interface FileQuery {
   refId: string;
@@ -59,7 +60,7 @@ function grafanaExpand(text: string): string {
 const expected = alertRuleGroups(buildDashboards(), DEFAULT_OPTIONS.docsUrl);
 const expectedRules = new Map(expected.flatMap((g) => g.rules ?? []).map((r) => [r.uid!, r]));
 const fileRules = file.groups.flatMap((g) => g.rules.map((r) => ({ group: g, rule: r })));
-const specs = new Map(ALERTS.map((a) => [a.uid, a]));
+const specs = new Map(ALERT_RULES.map((a) => [a.uid, a]));
 const dashboards = buildDashboards();
 const runbook = readFileSync(join(PROJECT_ROOT, 'docs/runbook.md'), 'utf8');
 
@@ -75,7 +76,7 @@ const anchors = new Set(
 );
 
 describe('alert provisioning file', () => {
-  it('holds the five rules in folder errpulse, each group evaluated every minute', () => {
+  it('holds every rule in folder errpulse, each group evaluated every minute', () => {
     expect(file.apiVersion).toBe(1);
     expect(fileRules.map((r) => r.rule.uid).sort()).toEqual([...specs.keys()].sort());
     for (const g of file.groups) expect(g).toMatchObject({ orgId: 1, folder: FOLDER.title, interval: '1m' });
@@ -105,7 +106,7 @@ describe('alert provisioning file', () => {
   });
 });
 
-describe.each(ALERTS.map((a) => [a.uid, a] as const))('rule %s', (uid) => {
+describe.each(ALERT_RULES.map((a) => [a.uid, a] as const))('rule %s', (uid) => {
   const { rule } = fileRules.find((r) => r.rule.uid === uid)!;
   const spec = specs.get(uid)!;
   const [query, threshold] = rule.data as [FileQuery, FileQuery];
@@ -152,11 +153,16 @@ describe.each(ALERTS.map((a) => [a.uid, a] as const))('rule %s', (uid) => {
 
   it('quotes the catalog, links its runbook section and its dashboard panel', () => {
     const a = Object.fromEntries(Object.entries(rule.annotations).map(([k, v]) => [k, grafanaExpand(v)]));
-    // Quotes outside template actions ({{ printf "%.1f" … }}, {{ if eq $labels.scope "ERR_X" }}) are catalog text.
-    const quoted = [...a.summary!.replace(/\{\{.*?\}\}/g, ' ').matchAll(/"([^"]+)"/g)].map((m) => m[1]);
-    const catalogLines = new Set([...CATALOG.map((e) => e.description.split('\n', 1)[0]!.trim()), 'Not in the error catalog.']);
-    expect(quoted.length, a.summary).toBeGreaterThan(0);
-    for (const q of quoted) expect(catalogLines, `summary quotes ${q}`).toContain(q);
+    // Quotes outside template actions ({{ printf "%.1f" … }}, {{ if eq $labels.code "ERR_X" }}) are catalog text:
+    // a code's description or a kind's meaning.
+    const text = `${a.summary!}\n${a.description!}`;
+    const quoted = [...text.replace(/\{\{.*?\}\}/g, ' ').matchAll(/"([^"]+)"/g)].map((m) => m[1]);
+    const catalogLines = new Set([
+      ...CATALOG.map((e) => e.description.split('\n', 1)[0]!.trim()),
+      ...Object.values(KIND_DESCRIPTIONS).map((d) => d.meaning),
+      'Not in the error catalog.',
+    ]);
+    for (const q of quoted) expect(catalogLines, `annotations quote ${q}`).toContain(q);
     expect(a.runbook_url).toBe(`${DEFAULT_OPTIONS.docsUrl}/runbook.md#${spec.runbookAnchor}`);
     expect(anchors, `docs/runbook.md needs a section for #${spec.runbookAnchor}`).toContain(spec.runbookAnchor);
     const dashboard = Object.values(dashboards).find((d) => d.uid === rule.dashboardUid);
@@ -167,21 +173,19 @@ describe.each(ALERTS.map((a) => [a.uid, a] as const))('rule %s', (uid) => {
   });
 });
 
-describe('spike rules', () => {
-  const spikeRules = ALERTS.filter((a) => a.sql.includes('arrayReduce'));
+describe('detector rules', () => {
+  const detectorRules = ALERT_RULES.filter((a) => a.sql.includes('GROUPING SETS'));
 
-  it('run the one spike definition of lib/spike-detector.ts, parameters written in', () => {
-    expect(spikeRules.map((a) => a.uid).sort()).toEqual(['errpulse-auth-failure-surge', 'errpulse-server-fault-spike', 'errpulse-ws-spike-region']);
-    for (const rule of spikeRules) {
-      // Every fragment of the detector's SQL between two parameters appears, in order, in the rule.
-      const fragments = spikeQuery('family', { alertShape: true }).split(/\{\w+:[^{}]+\}/);
-      let at = 0;
-      for (const fragment of fragments) {
-        const found = rule.sql.indexOf(fragment, at);
-        expect(found, `${rule.uid} lacks ${JSON.stringify(fragment.slice(0, 60))}`).toBeGreaterThanOrEqual(0);
-        at = found + fragment.length;
-      }
-      expect(rule.sql).toContain('toDateTime(toStartOfMinute(now()), ');
+  it('run the one detector definition of lib/detector/query.ts at Grafana\'s evaluation time', () => {
+    expect(detectorRules.map((a) => a.uid).sort()).toEqual([
+      'errpulse-auth-failure-surge',
+      'errpulse-quota-exhaustion',
+      'errpulse-region-surge',
+      'errpulse-server-failures',
+    ]);
+    for (const rule of detectorRules) {
+      expect(rule.sql).toContain(detectorSql({ endSql: '$__toTime' }).trim());
+      expect(rule.instanceLabels).toEqual(['region', 'app_id', 'kind', 'category', 'code']);
     }
   });
 });

@@ -6,7 +6,7 @@ function builder(limits: Partial<{ maxRows: number; maxBytes: number; maxAgeMs: 
   const b = new BatchBuilder('t', 3, { maxRows: 3, maxBytes: 1_000_000, maxAgeMs: 500, ...limits }, { wallMs: () => clock.wall, monotonicMs: () => clock.mono });
   return { b, clock };
 }
-const row = (offset: number, bytes = 10): EncodedRow => ({ line: `${offset}\n`, offset, key: null, value: Buffer.alloc(bytes) });
+const row = (offset: number, bytes = 10): EncodedRow => ({ write: (w) => w.raw(`${offset}\n`), offset, key: null, value: Buffer.alloc(bytes) });
 
 /** Adds the message at `offset` the way the partition flow does. */
 function add(b: BatchBuilder, offset: number, bytes = 10) {
@@ -26,7 +26,7 @@ describe('BatchBuilder', () => {
     const batch = b.seal();
     expect(batch).toMatchObject({ topic: 't', partition: 3, from: 10, to: 12, replay: false, split: false });
     expect([batch.rows.offset(0), batch.rows.offset(1)]).toEqual([10, 11]);
-    expect(batch.rows.text().join('')).toBe('10\n11\n');
+    expect(Buffer.concat(batch.rows.data()).toString()).toBe('10\n11\n');
     expect(batch.rejected.map((r) => r.offset)).toEqual([12]);
     expect(b.isEmpty()).toBe(true);
   });

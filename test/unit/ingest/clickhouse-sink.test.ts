@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { encodeRow, EVENT_ROW_COLUMNS, type EventRow } from '../../../lib/clickhouse/error-events.js';
-import { classifyInsertError, insertIsolatingBadRows, type InsertLines } from '../../../services/ingest/sinks/clickhouse.js';
+import { classifyInsertError, insertIsolatingBadRows, type InsertRows } from '../../../services/ingest/sinks/clickhouse.js';
 import { RowSet } from '../../../services/ingest/batch/row-set.js';
 
 const row: EventRow = {
@@ -71,7 +71,7 @@ describe('insertIsolatingBadRows', () => {
   const LINES = ['a', 'b', 'BAD-c', 'd', 'e', 'BAD-f', 'g'];
   function rowSet(lines: string[]): RowSet {
     const rows = new RowSet();
-    lines.forEach((line, i) => rows.add(`${line}\n`, 100 + i, null, Buffer.from(line)));
+    lines.forEach((line, i) => rows.add((w) => w.raw(`${line}\n`), 100 + i, null, Buffer.from(line)));
     return rows;
   }
   const rows = rowSet(LINES);
@@ -79,8 +79,8 @@ describe('insertIsolatingBadRows', () => {
   function fakeInsert() {
     const calls: { token: string; lines: string[]; ok: boolean }[] = [];
     const stored = new Map<string, string[]>();
-    const insert: InsertLines = async (pieces, token) => {
-      const lines = pieces.join('').split('\n').slice(0, -1);
+    const insert: InsertRows = async (pieces, token) => {
+      const lines = Buffer.concat(pieces).toString().split('\n').slice(0, -1);
       const ok = !lines.some((l) => l.startsWith('BAD'));
       calls.push({ token, lines, ok });
       if (!ok) throw chError('CANNOT_PARSE_TEXT');
@@ -122,7 +122,7 @@ describe('insertIsolatingBadRows', () => {
   });
 
   it('leaves a retryable failure to the caller', async () => {
-    const insert: InsertLines = async () => {
+    const insert: InsertRows = async () => {
       throw chError('UNKNOWN_TABLE');
     };
     await expect(insertIsolatingBadRows(insert, rows, 'tok', { alreadySplit: false, hooks: { onSplit: async () => {} } })).rejects.toMatchObject({ type: 'UNKNOWN_TABLE' });

@@ -71,7 +71,7 @@ describe('EventIdWindow', () => {
     const continuous = consume(new EventIdWindow(size), ids);
     for (const restartAt of [0, 1, 100, 249, 250, 251, 1_234, 2_999]) {
       const seeded = new EventIdWindow(size);
-      // What seedEventIdWindow() (assignment.ts) reads from ClickHouse: the rows stored in [restartAt - size, restartAt).
+      // What seedEventIdWindows() (assignment.ts) reads from ClickHouse: the rows stored in [restartAt - size, restartAt).
       for (const row of continuous.stored.filter((r) => r.offset >= restartAt - size && r.offset < restartAt)) seeded.record(row.eventId, row.offset);
       const after = consume(seeded, ids.slice(restartAt), restartAt);
       expect([restartAt, after.dropped]).toEqual([restartAt, continuous.dropped.filter((o) => o >= restartAt)]);

@@ -5,7 +5,8 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../../lib/log.js';
 import type { RejectedMessage } from '../../../services/ingest/batch/batcher.js';
-import type { InsertLines } from '../../../services/ingest/sinks/clickhouse.js';
+import type { InsertRows } from '../../../services/ingest/sinks/clickhouse.js';
+import { readEventRows } from '../../support/row-binary.js';
 import type { PartitionControls } from '../../../services/ingest/sources/kafka.js';
 import { ingestMetrics, Tally } from '../../../services/ingest/metrics.js';
 import { encodeInFlight } from '../../../services/ingest/protocol/commit-metadata.js';
@@ -22,11 +23,11 @@ function message(offset: number, value: string | null): KafkaMessage {
 }
 
 /** Rows in an INSERT body: one newline-terminated line each. */
-const rowsIn = (pieces: readonly string[]) => pieces.join('').split('\n').length - 1;
+const rowsIn = (pieces: readonly Buffer[]) => readEventRows(pieces).length;
 
 type Step = ['commit', number, string] | ['insert', string, number] | ['dlq', number[], string[]];
 
-function setup(opts: { maxRows?: number; insert?: InsertLines; owned?: () => boolean; eventIdWindow?: number } = {}) {
+function setup(opts: { maxRows?: number; insert?: InsertRows; owned?: () => boolean; eventIdWindow?: number } = {}) {
   const steps: Step[] = [];
   const controls = { resolved: [] as number[], pauses: 0, resumes: 0 };
   const metrics = ingestMetrics(new Registry());
@@ -41,7 +42,7 @@ function setup(opts: { maxRows?: number; insert?: InsertLines; owned?: () => boo
     const { ready } = readiness.state();
     if (readinessChanges[readinessChanges.length - 1] !== ready) readinessChanges.push(ready);
   };
-  const insert: InsertLines =
+  const insert: InsertRows =
     opts.insert ??
     (async (pieces, token) => {
       steps.push(['insert', token, rowsIn(pieces)]);
@@ -214,7 +215,7 @@ describe('Partition', () => {
     const { flow, steps, accept } = setup({
       maxRows: 4,
       insert: async (pieces, token) => {
-        if (pieces.some((l) => l.includes('\tpoison\t'))) throw Object.assign(new Error('Cannot parse input'), { type: 'CANNOT_PARSE_INPUT_ASSERTION_FAILED' });
+        if (readEventRows(pieces).some((r) => r.app_id === 'poison')) throw Object.assign(new Error('Cannot parse input'), { type: 'CANNOT_PARSE_INPUT_ASSERTION_FAILED' });
         for (let i = 0; i < rowsIn(pieces); i++) stored.push(token);
       },
     });
@@ -240,8 +241,8 @@ describe('Partition', () => {
       message(5, withId(undefined, 'x5')),
     ];
     /** The offsets (last column) of the rows each INSERT carried, by token. */
-    const recordingInsert = (inserted: [string, number[]][]): InsertLines => async (pieces, token) => {
-      inserted.push([token, pieces.join('').split('\n').slice(0, -1).map((line) => Number(line.split('\t').at(-1)))]);
+    const recordingInsert = (inserted: [string, number[]][]): InsertRows => async (pieces, token) => {
+      inserted.push([token, readEventRows(pieces).map((r) => r.kafka_offset)]);
     };
 
     it('stores the first copy only, within and across batches, and still commits past the dropped ones', async () => {

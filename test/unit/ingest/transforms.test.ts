@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { encodeRow } from '../../../lib/clickhouse/error-events.js';
+import { rowBinary } from '../../../lib/clickhouse/error-events.js';
+import { RowBinaryWriter } from '../../../lib/clickhouse/row-binary.js';
 import { EventIdWindow } from '../../../services/ingest/transforms/dedupe.js';
 import { createTransforms } from '../../../services/ingest/transforms/index.js';
 import { loadMessageFixtures } from '../../fixtures/messages/load.js';
@@ -31,7 +32,12 @@ describe('transforms', () => {
       value: { row: { event_id: 'evt-7f3c2a10-full', event_time: Date.parse('2026-06-01T11:59:00Z'), app_id: 'shop-eu.prod', category: 'User', known: true, http_status: 404, latency_ms: 12.75 } },
     });
     // The line the batch keeps is the row's own encoding.
-    if (outcome.ok) expect(outcome.value.line).toBe(encodeRow(outcome.value.row));
+    if (outcome.ok) {
+      const w = new RowBinaryWriter();
+      outcome.value.write(w);
+      w.endRow();
+      expect(Buffer.concat(w.bytes())).toEqual(Buffer.concat(rowBinary([outcome.value.row])));
+    }
   });
 
   it('stores an unknown code as Unknown', () => {

@@ -72,6 +72,19 @@ describe('produceMessages', () => {
     expect(result).toEqual({ sent: 5, aborted: true });
   });
 
+  it('sends a batch again while the broker is unreachable, and counts it once', async () => {
+    // What kafkajs throws once its own retries are spent: a non-retriable error caused by the connection error.
+    const unreachable = Object.assign(new Error('Connection error', { cause: Object.assign(new Error('connect ECONNREFUSED'), { name: 'KafkaJSConnectionError' }) }), {
+      name: 'KafkaJSNonRetriableError',
+    });
+    let calls = 0;
+    const flaky = { send: async () => (++calls <= 2 ? Promise.reject(unreachable) : Promise.resolve([])) };
+    const retries: number[] = [];
+    const result = await produceMessages(flaky, messages(3), { topic: 't', pace: false, onRetry: (_err, attempt) => retries.push(attempt) });
+    expect(result).toEqual({ sent: 3, aborted: false });
+    expect([calls, retries]).toEqual([3, [1, 2]]);
+  });
+
   it('lets a failed send reach the caller', async () => {
     const failing = { send: async () => Promise.reject(new Error('broker gone')) };
     await expect(produceMessages(failing, messages(3), { topic: 't', pace: false })).rejects.toThrow('broker gone');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CATALOG, familyOf, QUOTA_CODES } from '../../../lib/catalog/index.js';
 import { createSimulation, type SimulationSpec } from '../../../services/simulator/generator.js';
-import { MIN_INCIDENT_RATE, NEVER_SEEN_CODE, parseScenarios, planIncidents, SCENARIO_KINDS, ScenarioError } from '../../../services/simulator/scenarios.js';
+import { BROKEN_KEY_RATE, MIN_INCIDENT_RATE, NEVER_SEEN_CODE, RAMP_MS, parseScenarios, planIncidents, SCENARIO_KINDS, ScenarioError } from '../../../services/simulator/scenarios.js';
 import { scheduleSimulation, ScheduleError } from '../../../services/simulator/schedule.js';
 import { truthDocument } from '../../../services/simulator/truth.js';
 import { createWorld, REGIONS } from '../../../services/simulator/traffic-model.js';
@@ -46,19 +46,53 @@ describe('planIncidents', () => {
     expect(byKind.get('unknown-code')!.scope).toMatchObject({ codes: [NEVER_SEEN_CODE], families: [familyOf(NEVER_SEEN_CODE)] });
   });
 
-  it('hits different apps with the single-app incidents, chosen among the large ones by the seed', () => {
-    const large = world.apps.slice(0, 10).map((a) => a.id);
-    const chosen = (seed: number) => plan(seed).filter((i) => i.scope.apps.length === 1).map((i) => i.scope.apps[0]!);
-    const a = chosen(1);
-    expect(new Set(a).size).toBe(3);
-    for (const app of a) expect(large).toContain(app);
-    expect(chosen(1)).toEqual(a);
-    expect([2, 3, 4, 5].some((seed) => chosen(seed).join() !== a.join())).toBe(true);
+  it('hits different apps with the single-app incidents, of the sizes the issue names, chosen by the seed', () => {
+    const rank = new Map(world.apps.map((a) => [a.id, a.rank]));
+    const chosen = (seed: number) =>
+      plan(seed)
+        .filter((i) => i.scope.apps.length === 1 && i.kind !== 'big-app-growth')
+        .map((i) => [i.kind, i.scope.apps[0]!] as const);
+    const a = new Map(chosen(1));
+    expect(new Set(a.values()).size).toBe(a.size);
+    expect(rank.get(a.get('broken-api-keys')!)).toBeGreaterThan(26);
+    expect(rank.get(a.get('quota-exhaustion')!)).toBeGreaterThan(3);
+    expect(rank.get(a.get('quota-exhaustion')!)).toBeLessThanOrEqual(12);
+    expect(new Map(chosen(1))).toEqual(a);
+    expect([2, 3, 4, 5].some((seed) => JSON.stringify(chosen(seed)) !== JSON.stringify([...a]))).toBe(true);
   });
 
-  it('scales incident rates with the baseline but never below the floor', () => {
-    expect(plan(1, 100).find((i) => i.kind === 'ws-outage')!.eventsPerSecond).toBe(20);
-    for (const incident of plan(1, 0.5)) expect(incident.eventsPerSecond).toBe(MIN_INCIDENT_RATE);
+  it('scales incident rates with the baseline but never below the floor; broken keys at 0.1/s', () => {
+    expect(plan(1, 100).find((i) => i.kind === 'server-faults')!.eventsPerSecond).toBe(10);
+    expect(plan(1, 100).find((i) => i.kind === 'broken-api-keys')!.eventsPerSecond).toBe(BROKEN_KEY_RATE);
+    for (const incident of plan(1, 0.5).filter((i) => i.kind !== 'big-app-growth' && i.kind !== 'broken-api-keys')) {
+      expect(incident.eventsPerSecond, incident.kind).toBe(MIN_INCIDENT_RATE);
+    }
+  });
+
+  it('ramps the slow ramp from zero to its full rate over 40 minutes', () => {
+    const ramp = plan(1).find((i) => i.kind === 'slow-ramp')!;
+    const longPlan = planIncidents(world, ['slow-ramp'], { seed: 1, baselineRate: 20, startMs: 0, endMs: 3_600_000 })[0]!;
+    expect(ramp.rateAt(0)).toBe(0);
+    expect(longPlan.rateAt(RAMP_MS / 2)).toBeCloseTo(longPlan.eventsPerSecond / 2, 3);
+    expect(longPlan.rateAt(RAMP_MS + 60_000)).toBeCloseTo(longPlan.eventsPerSecond, 3);
+  });
+
+  it('staggers incidents one after another when asked, each in its own slot', () => {
+    const staggered = planIncidents(world, SCENARIO_KINDS, { seed: 1, baselineRate: 20, startMs: 0, endMs: 12 * 3_600_000, stagger: true });
+    for (let i = 1; i < staggered.length; i++) expect(staggered[i]!.startMs).toBeGreaterThanOrEqual(staggered[i - 1]!.endMs);
+  });
+
+  it('chooses the quota app at its trough and states the scope a detection must name', () => {
+    const byKind = new Map(plan(1).map((i) => [i.kind, i]));
+    expect(byKind.get('quota-exhaustion')!.expected).toEqual({
+      labels: { kind: 'limit', app_id: byKind.get('quota-exhaustion')!.scope.apps[0] },
+      absent: [],
+      rule: 'errpulse-quota-exhaustion',
+    });
+    const ws = byKind.get('ws-outage')!;
+    expect(ws.expected).toEqual({ labels: { kind: 'server_failure', category: 'Websocket', region: ws.scope.regions[0] }, absent: ['app_id'], rule: 'errpulse-server-failures' });
+    expect(byKind.get('client-surge')!.expected.rule).toBe('errpulse-region-surge');
+    expect(byKind.get('big-app-growth')!.expected.rule).toBeNull();
   });
 });
 
@@ -99,7 +133,7 @@ describe('truthDocument', () => {
     const before = truthDocument(sim);
     expect(before).toMatchObject({ seed: 5, complete: false, start: '2025-06-01T00:00:00.000Z', end: '2025-06-01T00:20:00.000Z', events: null });
     expect(before.incidents).toEqual([
-      expect.objectContaining({ kind: 'broken-api-keys', start: '2025-06-01T00:05:00.000Z', end: '2025-06-01T00:15:00.000Z', events: null }),
+      expect.objectContaining({ id: 'broken-api-keys', kind: 'broken-api-keys', benign: false, start: '2025-06-01T00:05:00.000Z', end: '2025-06-01T00:15:00.000Z', events: null }),
     ]);
     const after = truthDocument(sim, { endMs: spec.startMs + spec.durationMs!, counts: { baseline: 100, 'broken-api-keys': 7 } });
     expect(after).toMatchObject({ complete: true, events: { baseline: 100, 'broken-api-keys': 7 } });

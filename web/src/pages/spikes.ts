@@ -1,4 +1,5 @@
-// Spikes now: what the detector (/v1/spikes, the same one the alert rules use) flags at this minute.
+// Spikes now: what the detector (/v1/spikes, the same one the alert rules use) reports at this minute:
+// one scope per incident, the one that explains it.
 import { html } from 'htm/preact';
 import { get } from '../api.js';
 import { ErrorNote, Loading, go } from '../components.js';
@@ -8,32 +9,35 @@ import { filtersOf, hrefFor, type View } from '../route.js';
 import type { Spike } from '../types.js';
 import { appHref, eventsHref } from './links.js';
 
-/** The spike's family or code, whichever field the API names it with. */
-export function spikeScope(s: Spike): string {
-  return s.scope ?? s.family ?? s.code ?? s.topCode;
-}
-
 /** Spikes change minute by minute: never wait longer than this between looks, unless refresh is off. */
 const SPIKES_REFRESH_MS = 15_000;
+/** The events a spike's link lists: the detector's longest window before its evaluation minute. */
+const EVENTS_WINDOW_MS = 15 * 60_000;
+const LEVELS = ['code', 'category', 'kind'] as const;
+
+/** A spike's dimensions as filters (a null dimension covers every value, so it filters nothing). */
+function dimensionsOf(s: Spike): Record<string, string | undefined> {
+  return { app: s.app ?? undefined, region: s.region ?? undefined, kind: s.kind, category: s.category ?? undefined, code: s.code ?? undefined };
+}
 
 export function Spikes({ view }: { view: View }) {
   const f = filtersOf(view.params);
-  const level = view.params.get('level') === 'code' ? 'code' : 'family';
-  // /v1/spikes has no category filter; the others narrow it as everywhere.
-  const params = { level, app: f.app, region: f.region, code: f.code };
+  const level = (LEVELS as readonly string[]).includes(view.params.get('level') ?? '') ? (view.params.get('level') as string) : 'code';
+  const params = { level, app: f.app, region: f.region, category: f.category, kind: f.kind, code: f.code };
   const refreshMs = f.refreshMs === 0 ? 0 : Math.min(f.refreshMs, SPIKES_REFRESH_MS);
   const { data, error, loading } = useData(JSON.stringify(params), (signal) => get('spikes', params, signal), refreshMs);
   const spikes = [...(data?.spikes ?? [])].sort((a, b) => b.score - a.score);
+  const at = data ? new Date(data.at) : undefined;
+  const window = at ? { from: new Date(at.getTime() - EVENTS_WINDOW_MS), to: at } : undefined;
   return html`<div class="page">
     <h1>Spikes now <${Loading} loading=${loading} /></h1>
     <p class="lede">
-      ${data ? html`Events in the last window (${clock(data.window.from)}–${clock(data.window.to)}) against the median of the windows in the hour before; a spike scores at least ${data.threshold} with ${data.minCount}+ events.` : null}
+      ${at ? html`Evaluated at ${clock(at)} against each scope's expected level (its trailing level shaped by the daily rhythm); a score of 1 or more is significant.` : null}
       ${refreshMs ? ` Refreshes every ${refreshMs / 1000} s.` : ' Auto refresh is off.'}
-      ${f.category ? html` <strong>The category filter does not apply to spikes.</strong>` : null}
     </p>
     <p>
-      <label>Compare per <select data-testid="level" value=${level} onChange=${(e: Event) => go(hrefFor('spikes', '', view.params, { level: (e.target as HTMLSelectElement).value }, true))}>
-        <option value="family">code family</option><option value="code">code</option>
+      <label>Finest level <select data-testid="level" value=${level} onChange=${(e: Event) => go(hrefFor('spikes', '', view.params, { level: (e.target as HTMLSelectElement).value }, true))}>
+        ${LEVELS.map((l) => html`<option value=${l}>${l}</option>`)}
       </select></label>
     </p>
     <${ErrorNote} error=${error} />
@@ -43,26 +47,24 @@ export function Spikes({ view }: { view: View }) {
           <caption class="sr-only">Active spikes, highest score first</caption>
           <thead><tr>
             <th scope="col" class="num">Score</th><th scope="col">Scope</th><th scope="col">App</th><th scope="col">Region</th>
-            <th scope="col" class="num">Observed</th><th scope="col" class="num">Expected</th><th scope="col">Top code</th><th scope="col"><span class="sr-only">Links</span></th>
+            <th scope="col" class="num">Observed</th><th scope="col" class="num">Expected</th><th scope="col">What</th><th scope="col"><span class="sr-only">Links</span></th>
           </tr></thead>
           <tbody>
-            ${spikes.map((s) => {
-              const scope = spikeScope(s);
-              const window = data ? { from: new Date(data.window.from), to: new Date(data.window.to) } : undefined;
-              return html`<tr class=${`sev-${s.severity}`}>
+            ${spikes.map(
+              (s) => html`<tr class=${s.kind === 'server_failure' ? 'sev-critical' : ''}>
                 <td class="num"><strong>${human(s.score)}</strong></td>
-                <td>${scope}</td>
-                <td><a href=${appHref(view, s.app)}>${s.app}</a></td>
-                <td>${s.region}</td>
-                <td class="num">${count(s.observed)}</td>
+                <td>${s.scope}</td>
+                <td>${s.app ? html`<a href=${appHref(view, s.app)}>${s.app}</a>` : 'all apps'}</td>
+                <td>${s.region ?? 'all'}</td>
+                <td class="num">${count(Math.round(s.observed))}</td>
                 <td class="num">${human(s.expected)} <span class="muted">(×${human(s.observed / Math.max(s.expected, 1))})</span></td>
-                <td><code>${s.topCode}</code> <span class=${`badge ${s.severity}`}>${s.severity}</span> <span class=${`badge ${s.fault}`}>${s.fault}</span><div class="desc">${s.description}</div></td>
+                <td>${s.code ? html`<code>${s.code}</code> ` : null}<span class="badge">${s.kind}</span>${s.category ? html` <span class="badge">${s.category}</span>` : null}<div class="desc">${s.meaning}</div></td>
                 <td class="actions">
-                  <a href=${appHref(view, s.app, { region: s.region })}>drilldown →</a>
-                  <a href=${eventsHref(view, { app: s.app, region: s.region, code: level === 'code' ? scope : `${scope}_*` }, window)}>events →</a>
+                  ${s.app ? html`<a href=${appHref(view, s.app, { region: s.region })}>drilldown →</a>` : null}
+                  <a href=${eventsHref(view, dimensionsOf(s), window)}>events →</a>
                 </td>
-              </tr>`;
-            })}
+              </tr>`,
+            )}
           </tbody>
         </table>`
       : null}

@@ -7,9 +7,9 @@ import { BEARER_SECURITY } from '../../plugins/openapi.js';
 import { filterConditions, resolveFilters } from '../../query/filters.js';
 import { chooseSource, type Dimension } from '../../query/sources.js';
 import { chooseBuckets, resolveRange, unixSeconds } from '../../query/time-range.js';
-import { ratesQuery, type RatesRow } from './queries.js';
+import { ratesAnswerQuery } from './queries.js';
 import { RATES_DEFAULT_RANGE, ratesSchema } from './schema.js';
-import { rankedSeries, ratesJson } from './series.js';
+import { rankedSeries, ratesJson, ratesJsonHead } from './series.js';
 import type { QueryRouteOptions } from '../options.js';
 
 export const ratesRoutes: FastifyPluginAsyncTypebox<QueryRouteOptions> = async (app, { config, runner }) => {
@@ -28,14 +28,19 @@ export const ratesRoutes: FastifyPluginAsyncTypebox<QueryRouteOptions> = async (
     const source = chooseSource(dimensions, filters, buckets.value.stepSeconds);
     const conditions = filterConditions(filters, source.columns);
     const keep = query.top ?? config.maxSeries;
-    const rows = await runner.rows<RatesRow>(ratesQuery(source, dimensions, conditions.sql), {
+    // ClickHouse writes the series' JSON (queries.ts); this route adds the head and sends the bytes.
+    const answer = await runner.raw(ratesAnswerQuery(source, dimensions, conditions.sql, buckets.value.count), {
       ...conditions.params,
       step: buckets.value.stepSeconds,
       from: unixSeconds(buckets.value.from),
       to: unixSeconds(buckets.value.to),
+      first_bucket: unixSeconds(buckets.value.from),
+      elapsed_until: Math.ceil(now.getTime() / 60_000) * 60,
       keep,
     });
-    const seriesCount = rows[0]?.series_count ?? 0;
+    const tab = answer.indexOf(9);
+    const seriesCount = Number(answer.subarray(0, tab).toString());
+    const seriesText = answer.subarray(tab + 1, answer.length - 1);
     if (query.top === undefined && seriesCount > config.maxSeries) {
       throw badParameter(
         'querystring',
@@ -50,9 +55,13 @@ export const ratesRoutes: FastifyPluginAsyncTypebox<QueryRouteOptions> = async (
       source: source.table,
       groupBy: dimensions,
     };
-    // Already JSON text in the RatesResponse shape (see series.ts). Fastify sends a string with a JSON
-    // content type as it is; the plain reply type says so, where the schema-typed one expects an object.
-    const text = ratesJson(head, rankedSeries(rows, buckets.value, dimensions), buckets.value, now);
-    return (reply as FastifyReply).type('application/json; charset=utf-8').send(text);
+    // Already JSON in the RatesResponse shape. Fastify sends a Buffer with a JSON content type as it is;
+    // the plain reply type says so, where the schema-typed one expects an object. Without groupBy and
+    // without a matching event there is no row to render, and the answer is one all-zero series.
+    const body =
+      seriesText.length === 0 && dimensions.length === 0
+        ? ratesJson(head, rankedSeries([], buckets.value, dimensions), buckets.value, now)
+        : Buffer.concat([Buffer.from(ratesJsonHead(head)), seriesText, Buffer.from(']}')]);
+    return (reply as FastifyReply).type('application/json; charset=utf-8').send(body);
   });
 };

@@ -23,7 +23,7 @@ export const RatesQuery = Type.Object(
       }),
     ),
     top: Type.Optional(
-      Type.Integer({ minimum: 1, maximum: 100_000, description: 'Keep the N largest series and fold the rest into one series keyed "other"' }),
+      Type.Integer({ minimum: 1, maximum: 100_000, description: 'Keep the N largest series and fold the rest into one series keyed "other"; at most API_MAX_SERIES (500 by default)' }),
     ),
     ...filterQuerySchema,
     ...httpStatusQuerySchema,

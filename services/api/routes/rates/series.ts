@@ -1,9 +1,9 @@
 // Turns the ranked rows of ratesQuery into the response's series: every bucket present (zero when
-// empty), a count and a per-minute rate per bucket, the folded rest last as "other". The answer is
-// written as JSON text here rather than by the generic serializer: 24 h at 1 m for 16 categories is
-// 23,000 points, and the bucket times and rate divisors are the same for every series, so each point's
-// text is built from per-bucket pieces computed once. RatesResponse (schema.ts) still documents it, and
-// the unit tests check this text against that schema.
+// empty), a count and a per-minute rate per bucket, the folded rest last as "other". The route sends
+// the series as ClickHouse writes them (ratesAnswerQuery in queries.ts: 24 h at 1 m for 16 categories is
+// 23,000 points, and nothing is parsed or rebuilt here); this is the reference that text must equal byte
+// for byte (test/integration/rates-answer.test.ts), the unit tests check it against RatesResponse
+// (schema.ts), and it writes the one answer without any row: no groupBy, nothing matched.
 import type { Dimension } from '../../query/sources.js';
 import type { Buckets } from '../../query/time-range.js';
 import type { RatesRow } from './queries.js';
@@ -88,5 +88,10 @@ export function ratesJson(head: RatesHead, series: readonly SeriesCounts[], buck
     }
     seriesText += ']}';
   }
-  return `{"from":${JSON.stringify(head.from)},"to":${JSON.stringify(head.to)},"interval":${JSON.stringify(head.interval)},"source":${JSON.stringify(head.source)},"groupBy":${JSON.stringify(head.groupBy)},"series":[${seriesText}]}`;
+  return `${ratesJsonHead(head)}${seriesText}]}`;
+}
+
+/** The answer's text up to the series' items: `{"from":…,"series":[`. */
+export function ratesJsonHead(head: RatesHead): string {
+  return `{"from":${JSON.stringify(head.from)},"to":${JSON.stringify(head.to)},"interval":${JSON.stringify(head.interval)},"source":${JSON.stringify(head.source)},"groupBy":${JSON.stringify(head.groupBy)},"series":[`;
 }

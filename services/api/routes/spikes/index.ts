@@ -1,75 +1,63 @@
-// GET /v1/spikes: spikes active now (or at `at`), by the shared detector definition.
+// GET /v1/spikes: the scopes the shared detector finds at `at` (default: now).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { SPIKE_DEFAULTS, SPIKE_SCORE_THRESHOLD, spikeQuery, spikeQueryParams, type SpikeLevel, type SpikeRow } from '../../../../lib/spike-detector.js';
+import { KIND_DESCRIPTIONS, findEntry, isKind } from '../../../../lib/catalog/index.js';
+import { DETECTOR_TESTS, alphaOf, surpriseThreshold } from '../../../../lib/detector/parameters.js';
+import { locationOf, scopeWords } from '../../../../lib/detector/scope.js';
 import { badParameter } from '../../errors.js';
 import { principalOf } from '../../plugins/auth.js';
 import { BEARER_SECURITY } from '../../plugins/openapi.js';
 import { resolveFilters } from '../../query/filters.js';
 import { parseInstant } from '../../query/time-range.js';
 import type { QueryRouteOptions } from '../options.js';
+import { spikesQuery, type DetectorRow } from './queries.js';
 import { spikesSchema } from './schema.js';
 
 const MINUTE_MS = 60_000;
 
-export const spikesRoutes: FastifyPluginAsyncTypebox<QueryRouteOptions> = async (app, { config, runner }) => {
+export const spikesRoutes: FastifyPluginAsyncTypebox<QueryRouteOptions> = async (app, { runner }) => {
   app.get('', { schema: { ...spikesSchema, security: BEARER_SECURITY } }, async (request) => {
     const query = request.query;
-    const level: SpikeLevel = query.level ?? 'family';
-    const windowMinutes = query.window ?? SPIKE_DEFAULTS.windowMinutes;
-    const baselineMinutes = query.baseline ?? SPIKE_DEFAULTS.baselineMinutes;
-    const minCount = query.minCount ?? SPIKE_DEFAULTS.minCount;
-    if (baselineMinutes % windowMinutes !== 0 || baselineMinutes < 2 * windowMinutes) {
-      throw badParameter('querystring', 'baseline', `must be a multiple of window (${windowMinutes}) and at least two windows long (got ${baselineMinutes})`);
-    }
-    if ((baselineMinutes + windowMinutes) * MINUTE_MS > config.maxRangeDays * 86_400_000) {
-      throw badParameter('querystring', 'baseline', `plus window spans more than ${config.maxRangeDays} days (API_MAX_RANGE_DAYS)`);
-    }
+    const level = query.level ?? 'code';
+    const scopes = query.scopes ?? 'reported';
     const now = new Date();
-    let end: Date;
-    if (query.at === undefined) {
-      // Like the alert rules: the window ends after the current minute, which is still filling.
-      end = new Date(Math.floor(now.getTime() / MINUTE_MS) * MINUTE_MS + MINUTE_MS);
-    } else {
-      const at = parseInstant(query.at, now);
-      if (!at.ok) throw badParameter('querystring', 'at', at.error);
-      end = new Date(Math.ceil(at.value.getTime() / MINUTE_MS) * MINUTE_MS);
+    let at = now;
+    if (query.at !== undefined) {
+      const parsed = parseInstant(query.at, now);
+      if (!parsed.ok) throw badParameter('querystring', 'at', parsed.error);
+      at = parsed.value;
     }
-    const filters = resolveFilters(query, principalOf(request));
-    const rows = await runner.rows<SpikeRow>(
-      spikeQuery(level),
-      spikeQueryParams({
-        level,
-        end,
-        windowMinutes,
-        baselineMinutes,
-        minCount,
-        families: filters.families,
-        codes: filters.codes,
-        codePrefixes: filters.codePrefixes,
-        regions: filters.regions,
-        apps: filters.apps,
-        faults: filters.faults,
-      }),
-    );
-    const windowStart = new Date(end.getTime() - windowMinutes * MINUTE_MS);
+    // Like the alert rules: the windows end at the start of the evaluation minute, which is still filling.
+    const end = new Date(Math.floor(at.getTime() / MINUTE_MS) * MINUTE_MS);
+    const filters = resolveFilters({ code: query.code, category: query.category, kind: query.kind, app: query.app, region: query.region }, principalOf(request));
+    const { sql, params } = spikesQuery({ end, signal: level, filters, all: scopes === 'all' });
+    const rows = await runner.rows<DetectorRow>(sql, params);
     return {
+      at: end.toISOString(),
       level,
-      window: { from: windowStart.toISOString(), to: end.toISOString() },
-      baseline: { from: new Date(windowStart.getTime() - baselineMinutes * MINUTE_MS).toISOString(), to: windowStart.toISOString() },
-      threshold: SPIKE_SCORE_THRESHOLD,
-      minCount,
+      scopes,
+      tests: DETECTOR_TESTS.map((t) => ({ name: t.name, minutes: t.minutes, alpha: alphaOf(t), threshold: surpriseThreshold(t) })),
       spikes: rows.map((r) => ({
-        scope: r.scope,
-        region: r.region,
-        app: r.app_id,
-        observed: r.observed,
-        expected: r.expected,
-        mad: r.mad,
-        score: r.score,
-        topCode: r.top_code,
-        description: r.description,
-        fault: r.fault,
-        severity: r.severity,
+        location: locationOf(r),
+        region: r.region || null,
+        app: r.app_id || null,
+        kind: r.kind,
+        category: r.category || null,
+        code: r.code || null,
+        scope: scopeWords(r),
+        score: Number(r.score),
+        test: r.test as (typeof DETECTOR_TESTS)[number]['name'],
+        observed: Number(r.events),
+        expected: Number(r.expected_events),
+        rhythm: Number(r.rhythm),
+        reported: Boolean(Number(r.reported)),
+        meaning: r.code ? (findEntry(r.code)?.description.split('\n', 1)[0]!.trim() ?? 'Not in the error catalog.') : isKind(r.kind) ? KIND_DESCRIPTIONS[r.kind].meaning : 'Not in the error catalog.',
+        tests: DETECTOR_TESTS.map((t, i) => ({
+          name: t.name,
+          observed: Number(r.observed[i]),
+          expected: Number(r.expected[i]),
+          surprise: Number(r.surprise[i]),
+          dispersion: Number(r.dispersion[i]),
+        })),
       })),
     };
   });

@@ -1,0 +1,49 @@
+// The detector as Grafana runs it. There is no second definition: this only hands lib/detector/query.ts
+// Grafana's evaluation time ($__toTime, a backend macro that the built-in evaluator expands the same way),
+// because neither panels nor alert rules can pass query parameters.
+import { DETECTOR_LOOKBACK_MINUTES } from '../../lib/detector/parameters.js';
+import { detectorSql } from '../../lib/detector/query.js';
+
+/** How far back the detector reads (seasonal days and the baseline before them), for a rule's time range. */
+export const DETECTOR_LOOKBACK_SECONDS = DETECTOR_LOOKBACK_MINUTES * 60;
+
+const detectorAt = (endSql: string) => detectorSql({ endSql }).trim();
+
+/** The labels every detector rule's instances carry, in column order. */
+export const DETECTOR_RULE_LABELS = ['region', 'app_id', 'kind', 'category', 'code'] as const;
+
+/**
+ * A rule's query: the scopes the detector reports that match `where` (on region, app_id, kind,
+ * category, code), as string labels and one number, the score (1 or more is significant).
+ */
+export function reportedScopesSql(where: string): string {
+  return `SELECT region, app_id, kind, category, code, score
+FROM (
+${detectorAt('$__toTime')}
+)
+WHERE reported AND (${where})`;
+}
+
+/** The reported scopes for a table panel, at the dashboard's end; `where` narrows them. */
+export function spikePanelSql(where = '1'): string {
+  return `SELECT region, app_id, kind, category, code, round(score, 1) AS score, test, events, round(expected_events, 1) AS expected
+FROM (
+${detectorAt('$__toTime')}
+)
+WHERE reported AND (${where})
+ORDER BY score DESC`;
+}
+
+/**
+ * What every rule on the detector shares: its query for the reported scopes matching `where`, that
+ * condition for evaluators, the scope labels, the look-back, and the threshold (score above 1).
+ */
+export function onDetector(where: string) {
+  return {
+    sql: reportedScopesSql(where),
+    detectorWhere: where,
+    instanceLabels: DETECTOR_RULE_LABELS,
+    lookbackSeconds: DETECTOR_LOOKBACK_SECONDS,
+    above: 1,
+  } as const;
+}
