@@ -48,7 +48,7 @@ try {
       continue;
     }
     await page.goto(`${base}/#/spikes`);
-    const spike = page.locator('[data-testid=spikes] tbody tr').first();
+    const spike = page.locator('[data-testid=spikes] tbody tr').filter({ has: page.locator('a', { hasText: 'drilldown' }) }).first();
     console.log('screenshots: waiting for a simulated incident in Spikes now …');
     await spike.waitFor({ timeout: 600_000 });
     await settle(page);

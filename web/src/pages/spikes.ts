@@ -54,7 +54,7 @@ export function Spikes({ view }: { view: View }) {
               (s) => html`<tr class=${s.kind === 'server_failure' ? 'sev-critical' : ''}>
                 <td class="num"><strong>${human(s.score)}</strong></td>
                 <td>${s.scope}</td>
-                <td>${s.app ? html`<a href=${appHref(view, s.app)}>${s.app}</a>` : 'all apps'}</td>
+                <td class="nowrap">${s.app ? html`<a href=${appHref(view, s.app)}>${s.app}</a>` : 'all apps'}</td>
                 <td>${s.region ?? 'all'}</td>
                 <td class="num">${count(Math.round(s.observed))}</td>
                 <td class="num">${human(s.expected)} <span class="muted">(×${human(s.observed / Math.max(s.expected, 1))})</span></td>
