@@ -97,6 +97,30 @@ export const ENV_VARS = {
   API_MAX_SERIES: positiveInt('Most series one /v1/rates answer may hold.', '500', 100_000),
   API_MAX_POINTS: positiveInt('Most points per series one /v1/rates answer may hold (24 h at 1 m is 1440).', '5000', 1_000_000),
   API_QUERY_TIMEOUT_S: positiveInt('ClickHouse max_execution_time for API queries (seconds).', '10', 3600),
+  ALERTMANAGER_URL: {
+    schema: Type.String({ pattern: '^https?://[^\\s]+$' }),
+    expected: 'an http:// or https:// URL (Alertmanager\'s base URL, without /api/v2)',
+    doc: 'Alertmanager the built-in alert evaluator sends firing and resolved alerts to (POST /api/v2/alerts). Unset: alerts only show in the log and the status line.',
+  },
+  ALERTS_EVALUATION_INTERVAL_S: positiveInt('How often the built-in evaluator runs every alert rule (seconds); the rules read per-minute rollups.', '60', 3600),
+  ALERTS_RESEND_INTERVAL_S: positiveInt(
+    'How often firing (and recently resolved) alerts are sent again to Alertmanager (seconds); each firing alert is valid for four of these, so Alertmanager resolves it itself if the evaluator dies.',
+    '60',
+    3600,
+  ),
+  ALERTS_METRICS_PORT: port('Port of /metrics, /healthz and /readyz when the alert evaluator runs alone (`errpulse alerts`).', '9465'),
+  ALERTS_QUERY_TIMEOUT_S: positiveInt('ClickHouse max_execution_time of each alert rule query (seconds).', '30', 3600),
+  ALERTS_LINK_URL: {
+    schema: Type.String({ pattern: '^https?://[^\\s]+$' }),
+    expected: 'an http:// or https:// URL',
+    default: 'http://127.0.0.1:3000',
+    doc: 'Base URL of the Grafana that serves the errpulse dashboards; alerts link to the rule\'s panel there (generatorURL and dashboard_url).',
+  },
+  ALERTS_DOCS_URL: {
+    schema: Type.String({ pattern: '^https?://[^\\s]+$' }),
+    expected: 'an http:// or https:// URL',
+    doc: 'Where docs/ can be read; alerts link to their section of runbook.md there (runbook_url). Unset: the same default as `errpulse dashboards --docs-url`.',
+  },
   LOG_LEVEL: {
     schema: Type.Union(LOG_LEVELS.map((l) => Type.Literal(l))),
     expected: `one of ${LOG_LEVELS.join(', ')}`,
@@ -172,6 +196,16 @@ export interface Config {
     maxPoints: number;
     queryTimeoutS: number;
   };
+  alerts: {
+    /** undefined: alerts are logged and shown, not sent. */
+    alertmanagerUrl?: string | undefined;
+    evaluationIntervalS: number;
+    resendIntervalS: number;
+    queryTimeoutS: number;
+    metricsPort: number;
+    linkUrl: string;
+    docsUrl?: string | undefined;
+  };
   logLevel: string;
 }
 
@@ -221,6 +255,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxSeries: v('API_MAX_SERIES'),
       maxPoints: v('API_MAX_POINTS'),
       queryTimeoutS: v('API_QUERY_TIMEOUT_S'),
+    },
+    alerts: {
+      alertmanagerUrl: v<string | undefined>('ALERTMANAGER_URL')?.replace(/\/+$/, ''),
+      evaluationIntervalS: v('ALERTS_EVALUATION_INTERVAL_S'),
+      resendIntervalS: v('ALERTS_RESEND_INTERVAL_S'),
+      queryTimeoutS: v('ALERTS_QUERY_TIMEOUT_S'),
+      metricsPort: v('ALERTS_METRICS_PORT'),
+      linkUrl: v<string>('ALERTS_LINK_URL').replace(/\/+$/, ''),
+      docsUrl: v<string | undefined>('ALERTS_DOCS_URL')?.replace(/\/+$/, ''),
     },
     logLevel: v('LOG_LEVEL'),
   };

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
+import { registerAlertsCommand } from './alerts.js';
 import { registerApiCommand } from './api.js';
+import { registerBacktestCommand } from './backtest.js';
 import { registerCatalogCommand } from './catalog.js';
 import { registerDashboardsCommand } from './dashboards.js';
 import { registerDoctor } from './doctor.js';
@@ -17,6 +19,8 @@ const commands: Register[] = [
   registerStart,
   registerIngestCommand,
   registerApiCommand,
+  registerAlertsCommand,
+  registerBacktestCommand,
   registerMigrate,
   registerSimulate,
   registerTokenCommand,

@@ -13,6 +13,7 @@ const DEFAULT_BACKFILL_MS = BASELINE_AGO.to * 60_000;
 
 interface StartFlags {
   simulate: boolean;
+  alerts: boolean;
   rate: number;
   scenario: ScenarioKind[];
   seed?: number;
@@ -26,6 +27,7 @@ export function registerStart(program: Command): void {
     .command('start')
     .description('Run the whole pipeline in one process: local Kafka, embedded ClickHouse, ingest, API and simulated traffic with incidents')
     .option('--no-simulate', 'do not run the simulator (ingest and serve what producers send)')
+    .option('--no-alerts', 'do not run the built-in alert evaluator (it sends to ALERTMANAGER_URL, or only logs when unset)')
     .option('-r, --rate <events/s>', 'simulated events per second', parseRate, DEFAULT_RATE_PER_SECOND)
     .addOption(
       new Option('-s, --scenario <list>', `simulated incidents: all, none, or a list of ${SCENARIO_KINDS.join(', ')}`)
@@ -54,6 +56,7 @@ export function registerStart(program: Command): void {
       const { main } = await import('../../services/all-in-one/main.js');
       await main(config, {
         simulate: flags.simulate,
+        alerts: flags.alerts,
         ratePerSecond: flags.rate,
         scenarios: flags.scenario,
         seed: flags.seed,

@@ -2,7 +2,7 @@
 // evaluator and the backtest. A rule is one ClickHouse query returning one row per alert instance (string
 // label columns and exactly one number) plus a threshold on that number, so Grafana evaluates it as
 // written and any other evaluator only has to expand the plugin's backend macros
-// (dashboards/src/plugin-macros.ts) and compare.
+// (lib/grafana/plugin-macros.ts) and compare.
 import type { DashboardKey } from '../src/links.js';
 
 export const RULE_GROUPS = {

@@ -1,7 +1,7 @@
 // `errpulse start` (what `npm start` runs): the whole pipeline in one process for a laptop or a demo.
 // Local broker (unless KAFKA_BROKERS is set) → topics → embedded ClickHouse + migrations → ingest worker
 // and query API sharing one ClickHouse connection and one metrics registry → a development API token →
-// the simulator with incidents → a live status line. Ctrl-C stops it all in that order, reversed.
+// the simulator with incidents → the alert evaluator → a live status line. Ctrl-C stops it all in that order, reversed.
 // Wiring only: the parts live in services/ and in this folder.
 import { connectClickHouse } from '../../lib/clickhouse/client.js';
 import { migrate, schemaOptions } from '../../lib/clickhouse/migrate.js';
@@ -10,6 +10,8 @@ import { createKafka, ensureTopics } from '../../lib/kafka/client.js';
 import { stopOnSignals, type Stoppable } from '../../lib/lifecycle.js';
 import { createMetricsRegistry } from '../../lib/metrics.js';
 import { createStatusLine } from '../../lib/status-line.js';
+import { createAlertEvaluator } from '../alerts/evaluator.js';
+import { rulesFrom } from '../alerts/rules.js';
 import { buildApp } from '../api/app.js';
 import { createToken, revokeToken } from '../api/auth/token-store.js';
 import { createIngestWorker } from '../ingest/worker.js';
@@ -27,6 +29,8 @@ export const START_TOKEN_NAME = 'errpulse-start';
 export interface StartOptions {
   /** Run the simulator; without it, ingest and serve what producers send. */
   simulate: boolean;
+  /** Run the built-in alert evaluator (to ALERTMANAGER_URL, or the log and status line only). */
+  alerts: boolean;
   ratePerSecond: number;
   scenarios: ScenarioKind[];
   /** Undefined: a random seed, printed. */
@@ -91,7 +95,12 @@ export async function main(config: Config, opts: StartOptions): Promise<void> {
         logFile: opts.logFile,
       }),
     );
-    stopping.push(startStatusLoop({ status, worker, clickhouse: clickhouse.client, traffic, logger }));
+    const alerts = opts.alerts
+      ? createAlertEvaluator({ client: clickhouse.client, rules: rulesFrom(undefined, { docsUrl: config.alerts.docsUrl }), config: config.alerts, logger, registry })
+      : undefined;
+    if (alerts) stopping.push({ name: 'alert evaluator', stop: () => alerts.stop() });
+    alerts?.start();
+    stopping.push(startStatusLoop({ status, worker, clickhouse: clickhouse.client, traffic, alerts, logger }));
 
     stopOnSignals([...stopping].reverse(), {
       logger,

@@ -4,6 +4,7 @@ import type { ClickHouseClient } from '../../lib/clickhouse/client.js';
 import type { Stoppable } from '../../lib/lifecycle.js';
 import type { Logger } from '../../lib/log.js';
 import { createRateMeter, type StatusLine } from '../../lib/status-line.js';
+import type { AlertEvaluator } from '../alerts/evaluator.js';
 import type { IngestWorker } from '../ingest/worker.js';
 import type { DemoTraffic } from './demo-traffic.js';
 import { activeSpikes, type ActiveSpike } from './queries.js';
@@ -17,6 +18,7 @@ export function startStatusLoop(deps: {
   worker: IngestWorker;
   clickhouse: ClickHouseClient;
   traffic: DemoTraffic | undefined;
+  alerts?: AlertEvaluator | undefined;
   logger: Logger;
 }): Stoppable {
   let spikes: ActiveSpike[] | undefined;
@@ -41,6 +43,7 @@ export function startStatusLoop(deps: {
         ready: readiness.ready,
         notReadyReason: readiness.reason,
         spikes,
+        alerts: deps.alerts?.snapshot(),
         simulator: deps.traffic && progress ? { sent: progress.sent, activeIncidents: progress.activeIncidents, failed: deps.traffic.failed } : undefined,
       }),
     );

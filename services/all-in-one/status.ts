@@ -1,5 +1,6 @@
 // What `errpulse start` shows while it runs, and how much history it generates first.
 import { formatCount } from '../../lib/status-line.js';
+import type { EvaluatorSnapshot } from '../alerts/evaluator.js';
 import type { ActiveSpike } from './queries.js';
 
 /**
@@ -20,6 +21,8 @@ export interface StatusSnapshot {
   notReadyReason?: string | undefined;
   /** undefined: not checked yet. */
   spikes: ActiveSpike[] | undefined;
+  /** undefined: the alert evaluator is off. */
+  alerts?: Pick<EvaluatorSnapshot, 'firing' | 'failures'> | undefined;
   /** undefined: the simulator is off. */
   simulator?: { sent: number; activeIncidents: string[]; failed?: string | undefined } | undefined;
 }
@@ -37,9 +40,22 @@ export function describeStatus(s: StatusSnapshot): string {
       .join(', ');
     parts.push(`spikes: ${s.spikes.length} (${top}${s.spikes.length > 2 ? ', …' : ''})`);
   }
+  if (s.alerts) parts.push(describeAlerts(s.alerts));
   if (s.simulator?.failed) parts.push(`simulator stopped: ${s.simulator.failed}`);
   else if (s.simulator) parts.push(s.simulator.activeIncidents.length > 0 ? `incident: ${s.simulator.activeIncidents.join(', ')}` : 'no incident');
   return parts.join(' · ');
+}
+
+/** The built-in evaluator's part of the status line: what fires now, by rule and scope. */
+export function describeAlerts(a: Pick<EvaluatorSnapshot, 'firing' | 'failures'>): string {
+  const failing = a.failures.length > 0 ? ` (${a.failures.length} rule${a.failures.length === 1 ? '' : 's'} failing)` : '';
+  if (a.firing.length === 0) return `alerts: none firing${failing}`;
+  const scope = (labels: Record<string, string>) =>
+    Object.values(labels)
+      .filter((v) => v !== '')
+      .join('/') || 'platform';
+  const top = a.firing.slice(0, 2).map((f) => `${f.rule} ${scope(f.labels)}`);
+  return `alerts: ${a.firing.length} firing (${top.join(', ')}${a.firing.length > 2 ? ', …' : ''})${failing}`;
 }
 
 export interface BannerFacts {

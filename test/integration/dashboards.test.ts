@@ -1,7 +1,7 @@
 // Every generated query against a real ClickHouse: migrated, seeded with three hours of deterministic
 // noise, then with one incident per alert rule. The alert rules stay silent on the noise and fire exactly
 // on their incident; every variable and panel query runs after Grafana's and the plugin's expansion
-// (dashboards/src/plugin-macros.ts) and returns rows in the shape its panel type needs.
+// (lib/grafana/plugin-macros.ts) and returns rows in the shape its panel type needs.
 //
 // The alert SQL ends its windows at the evaluation minute, so the data is placed relative to the wall
 // clock: the incidents fill the complete minutes before the current one, and the rules are evaluated
@@ -19,7 +19,7 @@ import {
   parseDurationMs,
   type VariableState,
   type Variables,
-} from '../../dashboards/src/plugin-macros.js';
+} from '../../lib/grafana/plugin-macros.js';
 import { kindOf, tagCode } from '../../lib/catalog/index.js';
 import { OVERVIEW_PANELS } from '../../dashboards/src/overview.js';
 import { QUOTA_PANELS } from '../../dashboards/src/quota.js';

@@ -4,7 +4,7 @@
 // the benign traffic (a 3x daily rhythm, a big app growing by half, noise) raises nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALERT_RULES } from '../../dashboards/alerts/index.js';
-import { expandAlertQuery } from '../../dashboards/src/plugin-macros.js';
+import { expandAlertQuery } from '../../lib/grafana/plugin-macros.js';
 import { tagCode } from '../../lib/catalog/index.js';
 import { DETECTOR, DETECTOR_TESTS, surpriseThreshold } from '../../lib/detector/parameters.js';
 import { detectorSql, type DetectorRow } from '../../lib/detector/query.js';

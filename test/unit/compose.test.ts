@@ -80,6 +80,7 @@ function listeningPorts(name: string, s: Service): Set<number> {
     const config = loadConfig(env);
     if (/\bapi\b/.test(String(s.command))) ports.add(config.api.port);
     if (/\bingest\b/.test(String(s.command))) ports.add(config.ingest.metricsPort);
+    if (/\balerts\b/.test(String(s.command))) ports.add(config.alerts.metricsPort);
   }
   return ports;
 }
@@ -96,7 +97,7 @@ function expectServed(hostPort: string, where: string): void {
 describe('infra/docker-compose.yml', () => {
   it('parses and runs the whole pipeline', () => {
     expect(Object.keys(compose.services).sort()).toEqual(
-      ['alertmanager', 'api', 'clickhouse', 'grafana', 'ingest', 'kafka', 'kafka-init', 'migrate', 'prometheus', 'simulator'].sort(),
+      ['alertmanager', 'alerts', 'api', 'clickhouse', 'grafana', 'ingest', 'kafka', 'kafka-init', 'migrate', 'prometheus', 'simulator'].sort(),
     );
     expect(compose.services.simulator!.profiles).toEqual(['simulator']);
   });
@@ -142,7 +143,7 @@ describe('infra/docker-compose.yml', () => {
   });
 
   it('gives errpulse only variables lib/config.ts knows, with values it accepts', () => {
-    expect(errpulseServices.map(([n]) => n).sort()).toEqual(['api', 'ingest', 'migrate', 'simulator']);
+    expect(errpulseServices.map(([n]) => n).sort()).toEqual(['alerts', 'api', 'ingest', 'migrate', 'simulator']);
     for (const [name, s] of errpulseServices) {
       const env = environment(s);
       for (const key of Object.keys(env)) expect(Object.keys(ENV_VARS), `${name}: ${key} is not an errpulse variable`).toContain(key);
@@ -159,6 +160,10 @@ describe('infra/docker-compose.yml', () => {
       for (const broker of config.kafka.brokers) expectServed(broker, `${name} KAFKA_BROKERS`);
       const url = new URL(config.clickhouse.url!);
       expectServed(`${url.hostname}:${url.port}`, `${name} CLICKHOUSE_URL`);
+      if (config.alerts.alertmanagerUrl) {
+        const am = new URL(config.alerts.alertmanagerUrl);
+        expectServed(`${am.hostname}:${am.port}`, `${name} ALERTMANAGER_URL`);
+      }
     }
   });
 
@@ -210,6 +215,7 @@ describe('infra/docker-compose.yml', () => {
     const hostPort = (service: string) => (compose.services[service]!.ports ?? []).map((p) => String(p).split(':')[1]);
     expect(hostPort('api')).toEqual(['8080']);
     expect(hostPort('ingest')).toEqual(['9464']);
+    expect(hostPort('alerts')).toEqual(['9465']);
     expect(hostPort('kafka')).toEqual(['9092']);
     expect(hostPort('clickhouse')).toEqual(['8123']);
     expect(hostPort('grafana')).toEqual(['3000']);
@@ -290,9 +296,9 @@ describe('infra/prometheus/prometheus.yml', () => {
     scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[] }> }>;
   };
 
-  it('scrapes the ingest worker and the API where they serve /metrics', () => {
+  it('scrapes the ingest worker, the API and the alert evaluator where they serve /metrics', () => {
     const targets = prometheus.scrape_configs.flatMap((c) => c.static_configs.flatMap((s) => s.targets));
-    expect(targets).toEqual(expect.arrayContaining(['ingest:9464', 'api:8080']));
+    expect(targets).toEqual(expect.arrayContaining(['ingest:9464', 'api:8080', 'alerts:9465']));
     for (const t of targets.filter((t) => !t.startsWith('127.0.0.1:'))) expectServed(t, 'prometheus scrape target');
   });
 

@@ -27,6 +27,16 @@ describe('describeStatus', () => {
     expect(describeStatus({ ...base, spikes: undefined })).toContain('spikes: checking');
   });
 
+  it('shows what the alert evaluator fires, by rule and scope, and failing rules', () => {
+    expect(describeStatus({ ...base, alerts: { firing: [], failures: [] } })).toContain('alerts: none firing');
+    const firing = (rule: string, labels: Record<string, string>) => ({ rule, labels, since: '2026-06-01T00:00:00.000Z' });
+    const text = describeStatus({
+      ...base,
+      alerts: { firing: [firing('Server failures', { region: 'eu', app_id: '', kind: 'server_failure' }), firing('Unknown code', { code: 'ERR_X' }), firing('Quota', { app_id: 'a' })], failures: ['r: boom'] },
+    });
+    expect(text).toContain('alerts: 3 firing (Server failures eu/server_failure, Unknown code ERR_X, …) (1 rule failing)');
+  });
+
   it('names the strongest spikes with how far above normal they are', () => {
     const spike = (scope: string, observed: number, expected: number) => ({ scope, region: 'eu', app_id: 'app-1', observed, expected, score: 10 });
     const text = describeStatus({ ...base, spikes: [spike('ERR_WS', 120, 4), spike('AUTH_ERR', 40, 0), spike('ERR_PLAN', 30, 2)] });

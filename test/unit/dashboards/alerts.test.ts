@@ -11,7 +11,7 @@ import { panelsOf } from '../../../dashboards/src/dashboard.js';
 import { CLICKHOUSE, EXPRESSION } from '../../../dashboards/src/datasources.js';
 import { DEFAULT_OPTIONS, buildDashboards, generateAll } from '../../../dashboards/src/generate.js';
 import { DASHBOARDS, FOLDER } from '../../../dashboards/src/links.js';
-import { expandAlertQuery, parseDurationMs } from '../../../dashboards/src/plugin-macros.js';
+import { expandAlertQuery, parseDurationMs } from '../../../lib/grafana/plugin-macros.js';
 import { CATALOG, KIND_DESCRIPTIONS } from '../../../lib/catalog/index.js';
 import { PROJECT_ROOT } from '../../../lib/paths.js';
 import { detectorSql } from '../../../lib/detector/query.js';

@@ -8,7 +8,7 @@ import { panelsOf } from '../../../dashboards/src/dashboard.js';
 import { CLICKHOUSE, DATA_SOURCES } from '../../../dashboards/src/datasources.js';
 import { buildDashboards, generateAll } from '../../../dashboards/src/generate.js';
 import { DASHBOARDS, DASHBOARD_TAG } from '../../../dashboards/src/links.js';
-import { parseDurationMs } from '../../../dashboards/src/plugin-macros.js';
+import { parseDurationMs } from '../../../lib/grafana/plugin-macros.js';
 
 const dashboards = buildDashboards();
 const all = Object.entries(dashboards) as [keyof typeof DASHBOARDS, Dashboard][];

@@ -10,7 +10,7 @@ import {
   panelIntervalMs,
   parseDurationMs,
   type Variables,
-} from '../../../dashboards/src/plugin-macros.js';
+} from '../../../lib/grafana/plugin-macros.js';
 
 // The time range of the plugin's documentation examples.
 const from = new Date(1415792726123);

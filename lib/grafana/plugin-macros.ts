@@ -1,3 +1,6 @@
+// Shared by the dashboard tests and the built-in alert evaluator (services/alerts), which runs the
+// Grafana-managed rules' SQL exactly as the plugin would hand it to ClickHouse.
+//
 // What Grafana and its ClickHouse plugin do to a query's SQL before ClickHouse sees it, so that the
 // generated queries can be run and checked without a Grafana server. Three steps, in the plugin's order:
 //   1. frontend, plugin: $__conditionalAll(condition, $var) becomes `condition`, or `1=1` when the

@@ -1,0 +1,121 @@
+// One evaluation of one rule at one instant, as Grafana does it: the rule's SQL with the plugin's macros
+// expanded for [now − lookback, now], run on ClickHouse, every row an instance (its string columns the
+// labels, its one number the value), the threshold applied. The live evaluator and the backtest both
+// call this; the backtest adds an "as of" filter so that a replayed minute sees only what was stored then.
+import { SettingsMap } from '@clickhouse/client';
+import type { ClickHouseClient } from '../../lib/clickhouse/client.js';
+import { expandAlertQuery } from '../../lib/grafana/plugin-macros.js';
+import { RULE_INTERVAL_MS, type Rule } from './rules.js';
+
+export interface InstanceRow {
+  labels: Record<string, string>;
+  value: number;
+}
+
+export interface RuleResult {
+  /** Every row the query returned, above the threshold or not. */
+  rows: InstanceRow[];
+  /** The rows whose value is above the rule's threshold: the instances whose condition holds. */
+  active: InstanceRow[];
+}
+
+export class RuleQueryError extends Error {
+  constructor(
+    readonly ruleUid: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(`rule ${ruleUid}: ${message}`, options);
+    this.name = 'RuleQueryError';
+  }
+}
+
+export interface EvaluateOptions {
+  queryTimeoutS: number;
+  /**
+   * ClickHouse `additional_table_filters` (table → condition) limiting every table to what was stored
+   * at `now`; none by default. Always sent, empty or not: the embedded engine keeps per-request settings
+   * for the session, so a backtest's filter would otherwise stay on for the next query.
+   */
+  tableFilters?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The SQL ClickHouse receives for `rule` evaluated at `now`: the plugin's macros expanded as Grafana
+ * would, and ClickHouse's own clock (now(), today()), which some rules read directly, pinned to `now`.
+ * Live the two are the same instant; in a backtest this is what puts the rule back in time.
+ */
+export function ruleSql(rule: Rule, now: Date): string {
+  const sql = expandAlertQuery(rule.sql, { from: new Date(now.getTime() - rule.lookbackSeconds * 1000), to: now, intervalMs: RULE_INTERVAL_MS });
+  const seconds = Math.floor(now.getTime() / 1000);
+  return sql.replace(/\bnow\(\s*\)/gi, `toDateTime(${seconds}, 'UTC')`).replace(/\btoday\(\s*\)/gi, `toDate(toDateTime(${seconds}, 'UTC'))`);
+}
+
+export async function evaluateRule(client: ClickHouseClient, rule: Rule, now: Date, opts: EvaluateOptions): Promise<RuleResult> {
+  let raw: Array<Record<string, unknown>>;
+  try {
+    const result = await client.query({
+      query: ruleSql(rule, now),
+      format: 'JSONEachRow',
+      clickhouse_settings: {
+        max_execution_time: opts.queryTimeoutS,
+        additional_table_filters: SettingsMap.from({ ...opts.tableFilters }),
+      },
+    });
+    raw = await result.json<Record<string, unknown>>();
+  } catch (err) {
+    throw new RuleQueryError(rule.uid, err instanceof Error ? err.message : String(err), { cause: err });
+  }
+  const rows = raw.map((row) => instanceOf(rule, row));
+  return { rows, active: rows.filter((r) => r.value > rule.above) };
+}
+
+/** Grafana's reading of a table row: the label columns as strings, the one other column as the value. */
+function instanceOf(rule: Rule, row: Record<string, unknown>): InstanceRow {
+  const labels: Record<string, string> = {};
+  for (const name of rule.instanceLabels) {
+    if (!(name in row)) throw new RuleQueryError(rule.uid, `the query returned no ${name} column`);
+    labels[name] = String(row[name]);
+  }
+  const others = Object.keys(row).filter((k) => !rule.instanceLabels.includes(k));
+  if (others.length !== 1) throw new RuleQueryError(rule.uid, `a row must hold exactly one value column besides its labels, got ${others.join(', ') || 'none'}`);
+  const value = Number(row[others[0]!]);
+  if (Number.isNaN(value)) throw new RuleQueryError(rule.uid, `column ${others[0]} is not a number: ${JSON.stringify(row[others[0]!])}`);
+  return { labels, value };
+}
+
+/** Time columns of errpulse's tables and the length of the bucket each one starts. */
+const TIME_COLUMNS: Readonly<Record<string, number>> = { event_time: 0, minute: 60, hour: 3600 };
+
+/**
+ * The tables of the current database with a time column, for `asOfFilter`: read once per backtest.
+ * Views are left out (their target tables are filtered).
+ */
+export async function timeColumns(client: ClickHouseClient): Promise<Array<{ table: string; column: string }>> {
+  const result = await client.query({
+    query: `SELECT c.table AS table, c.name AS column
+FROM system.columns AS c
+INNER JOIN system.tables AS t ON t.database = c.database AND t.name = c.table
+WHERE c.database = currentDatabase() AND c.name IN {names:Array(String)} AND startsWith(c.type, 'DateTime') AND t.engine NOT IN ('MaterializedView', 'View')
+ORDER BY table`,
+    query_params: { names: Object.keys(TIME_COLUMNS) },
+    format: 'JSONEachRow',
+  });
+  return result.json<{ table: string; column: string }>();
+}
+
+/**
+ * The additional_table_filters that show each table as it was at `now`: only buckets that had ended by
+ * then. The partial current minute is left out: live, it holds only the seconds since the minute began.
+ */
+export function asOfFilter(tables: ReadonlyArray<{ table: string; column: string }>, now: Date): Record<string, string> {
+  const t = Math.floor(now.getTime() / 1000);
+  const entries = tables.map(({ table, column }): [string, string] => {
+    const bucket = TIME_COLUMNS[column] ?? 0;
+    // Table and column names come from system.columns of errpulse's own schema ([A-Za-z0-9_]).
+    if (!/^\w+$/.test(table) || !/^\w+$/.test(column)) throw new Error(`unexpected table or column name ${table}.${column}`);
+    const condition = bucket === 0 ? `${column} < toDateTime(${t})` : `${column} <= toDateTime(${t - bucket})`;
+    return [table, condition];
+  });
+  return Object.fromEntries(entries);
+}
