@@ -5,7 +5,7 @@ import type { Config } from '../../lib/config.js';
 import { stopOnSignals } from '../../lib/lifecycle.js';
 import { createLogger } from '../../lib/log.js';
 import { createMetricsRegistry } from '../../lib/metrics.js';
-import { createHealthServer } from '../ingest/health-server.js';
+import { createHealthServer } from '../../lib/health-server.js';
 import { createAlertEvaluator } from './evaluator.js';
 import { rulesFrom, selectRules } from './rules.js';
 

@@ -77,6 +77,7 @@ export function describeBanner(f: BannerFacts): string {
   return [
     '',
     `errpulse is running — ${f.broker.description}; ClickHouse ${f.clickhouse.mode} (${f.clickhouse.location})`,
+    `  console   ${base}/#token=${f.token}`,
     `  API       ${base}`,
     `  API docs  ${base}/docs`,
     `  metrics   ${base}/metrics`,

@@ -1,7 +1,8 @@
 // The query API as a Fastify app, built from its dependencies and not listening: main.ts (or
 // `errpulse start`) listens, tests call app.inject(). Plugins and routes are registered explicitly, in
 // order: errors and metrics first, the OpenAPI collector before any route, then the open operations
-// routes and the /v1 scope, where every route is authenticated and rate-limited.
+// routes, the web console's static files, and the /v1 scope, where every route is authenticated and
+// rate-limited.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -12,6 +13,7 @@ import type { Logger } from '../../lib/log.js';
 import type { Registry } from '../../lib/metrics.js';
 import { PROJECT_ROOT } from '../../lib/paths.js';
 import { addBearerAuth, watchTokenFile } from './plugins/auth.js';
+import { consolePlugin } from './plugins/console.js';
 import { formatSchemaErrors, handleFrameworkError, registerErrorHandling } from './plugins/error-handler.js';
 import { registerMethodNotAllowed } from './plugins/method-not-allowed.js';
 import { addRequestMetrics } from './plugins/metrics.js';
@@ -71,6 +73,7 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
 
   await app.register(healthRoutes, { clickhouse: deps.clickhouse, readiness: deps.readiness });
   await app.register(metricsRoutes, { registry: deps.registry });
+  await app.register(consolePlugin, {});
   await app.register(
     async (v1) => {
       addBearerAuth(v1, tokens);

@@ -6,7 +6,7 @@ import { createKafka, ensureTopics } from '../../lib/kafka/client.js';
 import { stopOnSignals } from '../../lib/lifecycle.js';
 import { createLogger } from '../../lib/log.js';
 import { createMetricsRegistry } from '../../lib/metrics.js';
-import { createHealthServer } from './health-server.js';
+import { createHealthServer } from '../../lib/health-server.js';
 import { createIngestWorker } from './worker.js';
 
 /** Runs a start-up step, naming what it needed when it fails (the CLI prints only the message). */

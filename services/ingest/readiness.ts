@@ -2,12 +2,9 @@
 // records its own problem or clears it, and reading the state has no side effects. The
 // errpulse_ingest_ready gauge follows every change.
 import type { Gauge } from 'prom-client';
+import type { ReadinessState } from '../../lib/health-server.js';
 
-export interface ReadinessState {
-  ready: boolean;
-  /** The first problem, when not ready. */
-  reason?: string;
-}
+export type { ReadinessState };
 
 export class Readiness {
   /** Problem per part (undefined: fine). A Map keeps the order parts were first named in, which ranks their problems. */

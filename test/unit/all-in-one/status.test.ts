@@ -98,6 +98,8 @@ describe('describeBanner', () => {
   it('points a browser on this machine at loopback when the API listens on every interface', () => {
     const banner = describeBanner(facts);
     expect(banner).toContain('  API docs  http://127.0.0.1:8080/docs');
+    // The web console's link logs in through the fragment, which never reaches the server.
+    expect(banner).toContain('  console   http://127.0.0.1:8080/#token=ep_secret');
     expect(banner).toContain(`curl -H 'Authorization: Bearer ep_secret' 'http://127.0.0.1:8080/v1/top?dimension=code'`);
     expect(banner).toContain('stored hashed as "errpulse-start" in .data/api-tokens.json');
   });

@@ -1,8 +1,14 @@
-// /metrics, /healthz and /readyz for the ingest worker when it runs alone (`errpulse ingest`). In
-// `errpulse start` the API serves the same registry and readiness instead.
+// /metrics, /healthz and /readyz for a service that runs alone without the API (`errpulse ingest`,
+// `errpulse alerts`). In `errpulse start` the API serves the same registry and readiness instead.
 import { createServer, type Server } from 'node:http';
-import type { Registry } from '../../lib/metrics.js';
-import type { ReadinessState } from './readiness.js';
+import type { Registry } from './metrics.js';
+
+/** What /readyz answers: ready, or the first problem that stops it. */
+export interface ReadinessState {
+  ready: boolean;
+  /** The first problem, when not ready. */
+  reason?: string;
+}
 
 export interface HealthServer {
   server: Server;

@@ -1,8 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { Counter, Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHealthServer, type HealthServer } from '../../../services/ingest/health-server.js';
-import type { ReadinessState } from '../../../services/ingest/readiness.js';
+import { createHealthServer, type HealthServer, type ReadinessState } from '../../lib/health-server.js';
+
 
 describe('ingest health server', () => {
   let health: HealthServer;
