@@ -89,6 +89,12 @@ export const DETECTOR = {
    * the whole platform. Two codes or categories of one app are one incident, and so are an app's regions.
    */
   explainPairShare: 0.9,
+  /**
+   * A part explains its whole only where the excess is concentrated in it: the rest of the whole rose,
+   * relatively, at most 1/concentration as much as the part. A proportional rise everywhere is the
+   * whole's incident, not its parts'.
+   */
+  concentration: 2,
 } as const;
 
 /** The longest window: the baseline ends this long (plus the gap) before the evaluation. */

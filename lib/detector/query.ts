@@ -14,8 +14,9 @@
 //    (fast, patient, trend), each a Poisson signed-root deviance with a minimum effect size. Minutes
 //    without events are zeros in every sum, so no zero-filling is needed.
 // 4. explained: among the significant scopes, one whose excess is mostly (explainShare) held by a more
-//    specific significant scope gives way to it (Adtributor's explanatory power); one inside a scope that
-//    already explains itself is part of that incident. What remains is reported, once per incident.
+//    specific significant scope, and concentrated there, gives way to it (Adtributor's explanatory power
+//    and surprise); one not concentrated within the scope one label wider is a piece of that scope's
+//    incident; one inside a scope that already explains itself is part of that incident. What remains is reported, once per incident.
 import {
   BASELINE_AGO,
   DETECTOR,
@@ -133,16 +134,44 @@ function childAlong(d: string, s: string, axis: number): string {
 }
 
 /**
+ * Whether a part (its excess and expected events) is where its whole's excess is concentrated: the rest
+ * of the whole (whole minus part) rose, relatively, at most 1/concentration as much as the part did, or
+ * by fewer than minExcess events. A burst spread over the platform in proportion to traffic is
+ * concentrated in no region, code or app: each rose as much as the rest did, so the whole explains it
+ * (Adtributor's surprise: the part's share of the change must exceed its share of the expectation).
+ */
+function concentrated(exPart: string, expPart: string, exWhole: string, expWhole: string): string {
+  return `((${exWhole}) - (${exPart}) <= greatest(${DETECTOR.minExcess}, (${exPart}) * ((${expWhole}) - (${expPart})) / (${DETECTOR.concentration} * greatest(${expPart}, 1e-9))))`;
+}
+
+/**
  * Whether `s` is explained by its significant children along `axis`: one holding explainShare of its
  * excess, or, where two children are two incidents (two apps; two regions of the whole platform), two
- * holding explainPairShare together. Children along one label are disjoint, so their excesses add up.
+ * holding explainPairShare together, and in both cases the excess concentrated in them. Children along
+ * one label are disjoint, so their excesses and expectations add up.
  */
 function explainedAlong(axis: number): string {
-  const children = `arrayReverseSort(arrayMap(d -> d.7[s.6], arrayFilter(d -> ${childAlong('d', 's', axis)}, significant)))`;
-  const single = `${children}[1] >= ${DETECTOR.explainShare} * s.7[s.6]`;
+  const children = `arrayReverseSort(x -> x.1, arrayMap(d -> (d.7[s.6], d.11[s.6]), arrayFilter(d -> ${childAlong('d', 's', axis)}, significant)))`;
+  const whole = ['s.7[s.6]', 's.11[s.6]'] as const;
+  const single = `(${children}[1].1 >= ${DETECTOR.explainShare} * s.7[s.6] AND ${concentrated(`${children}[1].1`, `${children}[1].2`, ...whole)})`;
   const pairAllowed = axis === 2 ? '1' : axis === 1 ? "tupleElement(s, 2) = ''" : '0';
   if (pairAllowed === '0') return `(${single})`;
-  return `(${single} OR (${pairAllowed} AND arraySum(arraySlice(${children}, 1, 2)) >= ${DETECTOR.explainPairShare} * s.7[s.6]))`;
+  const pairEx = `arraySum(x -> x.1, arraySlice(${children}, 1, 2))`;
+  const pairExp = `arraySum(x -> x.2, arraySlice(${children}, 1, 2))`;
+  return `(${single} OR (${pairAllowed} AND ${pairEx} >= ${DETECTOR.explainPairShare} * s.7[s.6] AND ${concentrated(pairEx, pairExp, ...whole)}))`;
+}
+
+/** The wider scopes' (excess, expected) per significant scope, after the tuple's fields: no region, no app, one signal level up. */
+const WIDER = { region: 15, app: 16, signal: 17 } as const;
+
+/**
+ * Whether `s` is concentrated within each scope one label wider (no region; no app; the category
+ * without the code, or the kind without the category), significant or not. One that is not is a piece
+ * of a wider incident: it is left to the wider scope, which reports once it is significant itself.
+ */
+function concentratedInParents(): string {
+  const within = (field: number) => concentrated('s.7[s.6]', 's.11[s.6]', `tupleElement(s.${field}, 1)[s.6]`, `tupleElement(s.${field}, 2)[s.6]`);
+  return [`(s.1 = '' OR ${within(WIDER.region)})`, `(s.2 = '' OR ${within(WIDER.app)})`, `(s.4 = '' OR ${within(WIDER.signal)})`].join(' AND ');
 }
 
 /** `a` and `s` may hold the same events: same kind, and no label on which both name different values. */
@@ -204,12 +233,24 @@ FROM
   (
     -- Explained by its parts along one label it leaves open (region, app, category, code); otherwise it
     -- is a leaf: the most specific succinct explanation.
-    SELECT s, NOT (${[1, 2, 4, 5].map((axis) => explainedAlong(axis)).join('\n      OR ')}) AS is_leaf
+    -- Not concentrated within a wider scope: a piece of a wider incident, not a leaf either.
+    SELECT s, NOT (${[1, 2, 4, 5].map((axis) => explainedAlong(axis)).join('\n      OR ')})
+      AND ${concentratedInParents()} AS is_leaf
     FROM
     (
-      SELECT groupArray(tuple(${TUPLE_FIELDS.join(', ')})) AS significant
+      SELECT groupArray(tuple(${TUPLE_FIELDS.join(', ')}, wider_region, wider_app, wider_signal)) AS significant
       FROM
       (
+        -- The scope one label wider, significant or not, by window: the row of the same partition with
+        -- that label empty ('' is "every").
+        SELECT *,
+          anyIf((excess, expected), region = '') OVER (PARTITION BY app_id, kind, category, code) AS wider_region,
+          anyIf((excess, expected), app_id = '') OVER (PARTITION BY region, kind, category, code) AS wider_app,
+          if(code != '',
+            anyIf((excess, expected), code = '') OVER (PARTITION BY region, app_id, kind, category),
+            anyIf((excess, expected), category = '') OVER (PARTITION BY region, app_id, kind)) AS wider_signal
+        FROM
+        (
           SELECT
             region, app_id, kind, category, code,
             (${total('baseline')} + ${DETECTOR.baselinePseudoEvents}) / ${baseMinutes} AS trailing_rate,
@@ -267,7 +308,11 @@ FROM
           )
           GROUP BY region, app_id, kind, category, code
         )
-        WHERE score >= 1
+        -- The finest cells (a code in one app in one region) are nobody's wider scope: only the
+        -- significant ones go through the windows.
+        WHERE score >= 1 OR region = '' OR app_id = '' OR code = ''
+      )
+      WHERE score >= 1
       )
       ARRAY JOIN significant AS s
   )
