@@ -114,9 +114,10 @@ export async function connectClickHouse(cfg: Config['clickhouse'], opts: Connect
   // leaves it out), and a missing engine is explained instead of surfacing as a module-loader stack.
   let createChdbConnection: CreateChdbConnection;
   let Session: typeof ChdbModule.Session;
+  let drainPending: typeof ChdbModule.drainPending;
   try {
     ({ createChdbConnection } = await import('chdb/connection'));
-    ({ Session } = await import('chdb'));
+    ({ Session, drainPending } = await import('chdb'));
   } catch (err) {
     throw new Error(
       `CLICKHOUSE_URL is unset, so errpulse uses the embedded ClickHouse engine (npm package chdb), but it does not load here: ` +
@@ -163,6 +164,10 @@ export async function connectClickHouse(cfg: Config['clickhouse'], opts: Connect
     close: async () => {
       inserter.close();
       await client.close();
+      // An aborted query (a stopping alert evaluator's) rejected at once but the engine cannot interrupt
+      // it, and close() only defers the teardown behind it: exiting now would tear the engine down under
+      // a running query (the process dies with SIGSEGV). Closed means nothing native is left running.
+      await drainPending();
     },
   };
 }

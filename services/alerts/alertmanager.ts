@@ -57,7 +57,7 @@ export class AlertmanagerError extends Error {
 }
 
 /** Sends alerts to Alertmanager's v2 API; throws AlertmanagerError on anything but a 2xx answer. */
-export async function postAlerts(baseUrl: string, alerts: readonly AlertmanagerAlert[], opts: { timeoutMs: number }): Promise<void> {
+export async function postAlerts(baseUrl: string, alerts: readonly AlertmanagerAlert[], opts: { timeoutMs: number; signal?: AbortSignal }): Promise<void> {
   if (alerts.length === 0) return;
   let response: Response;
   try {
@@ -65,7 +65,7 @@ export async function postAlerts(baseUrl: string, alerts: readonly AlertmanagerA
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(alerts),
-      signal: AbortSignal.timeout(opts.timeoutMs),
+      signal: opts.signal ? AbortSignal.any([opts.signal, AbortSignal.timeout(opts.timeoutMs)]) : AbortSignal.timeout(opts.timeoutMs),
     });
   } catch (err) {
     throw new AlertmanagerError(`cannot reach Alertmanager at ${baseUrl}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });

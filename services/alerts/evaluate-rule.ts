@@ -38,6 +38,8 @@ export interface EvaluateOptions {
    * for the session, so a backtest's filter would otherwise stay on for the next query.
    */
   tableFilters?: Readonly<Record<string, string>>;
+  /** Cancels the query (the evaluator's shutdown): a detector query can take seconds on a loaded machine. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -57,6 +59,7 @@ export async function evaluateRule(client: ClickHouseClient, rule: Rule, now: Da
     const result = await client.query({
       query: ruleSql(rule, now),
       format: 'JSONEachRow',
+      ...(opts.signal ? { abort_signal: opts.signal } : {}),
       clickhouse_settings: {
         max_execution_time: opts.queryTimeoutS,
         additional_table_filters: SettingsMap.from({ ...opts.tableFilters }),

@@ -62,6 +62,9 @@ export function createAlertEvaluator(deps: AlertEvaluatorDeps): AlertEvaluator {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> | undefined;
   let stopped = false;
+  // Aborted by stop(): shutdown must not wait for an in-flight rule query or Alertmanager post, which
+  // can take longer than the whole process's shutdown budget.
+  let lifetime = new AbortController();
 
   const describe = (rule: Rule, t: Transition) => ({
     rule: rule.uid,
@@ -76,7 +79,7 @@ export function createAlertEvaluator(deps: AlertEvaluatorDeps): AlertEvaluator {
     if (due.length === 0) return;
     const alerts = due.map((o) => alertOf(ruleByUid.get(o.instance.ruleUid)!, o.instance, config.linkUrl, { resolvedAt: o.resolvedAt, validUntil: notifier.validUntil(now) }));
     try {
-      await postAlerts(config.alertmanagerUrl, alerts, { timeoutMs: 10_000 });
+      await postAlerts(config.alertmanagerUrl, alerts, { timeoutMs: 10_000, signal: lifetime.signal });
       metrics.notifications.inc({ outcome: 'sent' }, alerts.length);
     } catch (err) {
       notifier.unsent(due);
@@ -89,10 +92,12 @@ export function createAlertEvaluator(deps: AlertEvaluatorDeps): AlertEvaluator {
     const at = new Date(now);
     const all: Transition[] = [];
     const failed: string[] = [];
+    const { signal } = lifetime;
     for (const rule of rules) {
+      if (signal.aborted) break;
       const end = metrics.evaluationSeconds.startTimer({ rule: rule.uid });
       try {
-        const result = await evaluateRule(client, rule, at, { queryTimeoutS: config.queryTimeoutS });
+        const result = await evaluateRule(client, rule, at, { queryTimeoutS: config.queryTimeoutS, signal });
         const transitions = states.apply(rule, result, now);
         all.push(...transitions);
         for (const t of transitions) {
@@ -102,6 +107,8 @@ export function createAlertEvaluator(deps: AlertEvaluatorDeps): AlertEvaluator {
           else logger.debug(describe(rule, t), `alert ${t.kind}: ${rule.title}`);
         }
       } catch (err) {
+        // Stopping is not a rule failure: the states stay as they were for the next process.
+        if (signal.aborted) break;
         metrics.evaluationFailures.inc({ rule: rule.uid });
         failed.push(`${rule.uid}: ${err instanceof Error ? err.message : String(err)}`);
         logger.error({ err, rule: rule.uid }, 'alert rule evaluation failed');
@@ -115,6 +122,7 @@ export function createAlertEvaluator(deps: AlertEvaluatorDeps): AlertEvaluator {
       metrics.pending.set({ rule: rule.uid }, mine.filter((i) => i.state === 'pending').length);
     }
     notifier.record(all);
+    if (signal.aborted) return all;
     await send(clock());
     lastEvaluatedAt = now;
     failures = failed;
@@ -137,11 +145,13 @@ export function createAlertEvaluator(deps: AlertEvaluatorDeps): AlertEvaluator {
     evaluate,
     start() {
       stopped = false;
+      if (lifetime.signal.aborted) lifetime = new AbortController();
       tick();
     },
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
+      lifetime.abort();
       await running;
     },
     snapshot: () => ({
