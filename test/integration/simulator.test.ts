@@ -14,6 +14,7 @@ import { BASELINE_AGO } from '../../lib/detector/parameters.js';
 import { detectorSql } from '../../lib/detector/query.js';
 import { createLogger } from '../../lib/log.js';
 import { createMetricsRegistry } from '../../lib/metrics.js';
+import { readCommitted } from '../../services/ingest/protocol/commit-metadata.js';
 import { createIngestWorker, type IngestWorker } from '../../services/ingest/worker.js';
 import { createSimulation, type SimulationSpec } from '../../services/simulator/generator.js';
 import { runSimulation, type SimulationResult } from '../../services/simulator/run.js';
@@ -72,7 +73,23 @@ beforeAll(async () => {
   const logger = createLogger(process.env.LOG_LEVEL ?? 'warn', 'test-ingest', 2);
   worker = createIngestWorker({ config, clickhouse: ch, kafka, logger, registry: createMetricsRegistry() });
   await worker.start();
-  await waitFor(async () => (await stored()) === result.sent, { timeoutMs: 90_000, message: `all ${result.sent} simulated events stored` });
+  // Done when the group has committed every message: the worker commits a batch only after its INSERT
+  // returned, and an INSERT returns only once the raw table and every rollup view hold its rows. The raw
+  // table's count alone is no sign of that: its part becomes visible while the views of the same INSERT
+  // are still writing, and the rollups read then came out short by whole batches.
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await waitFor(
+      async () => {
+        const committed = await readCommitted(admin, config.kafka.groupId, topic);
+        return [...committed.values()].reduce((sum, p) => sum + (p.offset ?? 0), 0) === result.sent;
+      },
+      { timeoutMs: 90_000, message: `all ${result.sent} simulated events committed` },
+    );
+  } finally {
+    await admin.disconnect();
+  }
 });
 
 afterAll(async () => {
@@ -119,6 +136,10 @@ describe('simulated traffic through the pipeline', () => {
     expect(truth.complete).toBe(true);
     expect(Object.values(truth.events ?? {}).reduce((a, b) => a + (b ?? 0), 0)).toBe(result.sent);
     expect(await stored()).toBe(result.sent);
+    for (const rollup of ['error_counts_1m', 'error_counts_1h', 'error_counts_1m_by_code', 'error_counts_1m_by_category']) {
+      const [row] = await rows<{ n: number }>(ch, `SELECT sum(events) AS n FROM ${rollup}`);
+      expect({ rollup, events: Number(row?.n ?? 0) }).toEqual({ rollup, events: result.sent });
+    }
     expect(worker.stats().rejectedTotal).toBe(0);
   });
 
