@@ -23,12 +23,17 @@ export interface ActiveSpike {
   score: number;
 }
 
-/** The scopes the detector reports for the windows that end at `end`'s minute, strongest first. */
-export async function activeSpikes(client: ClickHouseClient, end: Date): Promise<ActiveSpike[]> {
+/**
+ * The scopes the detector reports for the windows that end at `end`'s minute, strongest first. The
+ * engine stops the query after `maxExecutionTimeS`: the embedded engine cannot cancel a running query,
+ * so this bound is also how long a shutdown may have to wait for it.
+ */
+export async function activeSpikes(client: ClickHouseClient, end: Date, maxExecutionTimeS: number): Promise<ActiveSpike[]> {
   const rows = await client
     .query({
       query: `SELECT * FROM (${detectorSql({ endSql: "{end:DateTime('UTC')}" })}) WHERE reported`,
       query_params: { end: Math.floor(end.getTime() / 1000) },
+      clickhouse_settings: { max_execution_time: maxExecutionTimeS },
       format: 'JSONEachRow',
     })
     .then((r) => r.json<DetectorRow>());

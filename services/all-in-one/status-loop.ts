@@ -17,6 +17,8 @@ export function startStatusLoop(deps: {
   status: StatusLine;
   worker: IngestWorker;
   clickhouse: ClickHouseClient;
+  /** max_execution_time of the spike check (the alert rules' ALERTS_QUERY_TIMEOUT_S). */
+  spikeQueryTimeoutS: number;
   traffic: DemoTraffic | undefined;
   alerts?: AlertEvaluator | undefined;
   logger: Logger;
@@ -24,7 +26,7 @@ export function startStatusLoop(deps: {
   let spikes: ActiveSpike[] | undefined;
   const checkSpikes = async () => {
     try {
-      spikes = await activeSpikes(deps.clickhouse, new Date());
+      spikes = await activeSpikes(deps.clickhouse, new Date(), deps.spikeQueryTimeoutS);
     } catch (err) {
       deps.logger.warn({ err }, 'spike check failed');
     }
