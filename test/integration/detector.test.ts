@@ -9,9 +9,10 @@ import { tagCode } from '../../lib/catalog/index.js';
 import { DETECTOR, DETECTOR_TESTS, surpriseThreshold } from '../../lib/detector/parameters.js';
 import { detectorSql, type DetectorRow } from '../../lib/detector/query.js';
 import { createSimulation, simulateEvents, type SimulationSpec } from '../../services/simulator/generator.js';
-import { truthOf, type IncidentTruth } from '../../services/simulator/scenarios.js';
+import { truthOf } from '../../services/simulator/scenarios.js';
 import { THREEFOLD_AMPLITUDE } from '../../services/simulator/traffic-model.js';
 import { openTestClickHouse, rows, type TestClickHouse } from '../support/clickhouse.js';
+import { detectorPages, pageMatches } from '../support/detector-pages.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -188,15 +189,7 @@ describe('the detector on a hand-built store', () => {
 // ---------------------------------------------------------------------------------------------
 // Simulated hard cases
 
-/** The reported scopes the detector rules page on, with the rule each goes to (one query for all rules). */
-async function pages(endMs: number): Promise<Array<Record<string, string> & { rule: string }>> {
-  const detectorRules = ALERT_RULES.filter((r) => r.detectorWhere !== undefined);
-  const rule = `multiIf(${detectorRules.map((r) => `${r.detectorWhere}, '${r.uid}'`).join(', ')}, '')`;
-  const sql = `SELECT region, app_id, kind, category, code, ${rule} AS rule
-FROM (${detectorSql({ endSql: "{end:DateTime('UTC')}" })})
-WHERE reported AND rule != ''`;
-  return rows(ch, sql, { end: Math.floor(endMs / 1000) });
-}
+const pages = (endMs: number) => detectorPages(ch, endMs);
 
 /** The unknown-code rule, run as written (its own query) at `endMs`. */
 async function unknownCodePages(endMs: number): Promise<string[]> {
@@ -206,8 +199,7 @@ async function unknownCodePages(endMs: number): Promise<string[]> {
   return found.filter((r) => Number(r.errors) > rule.above).map((r) => r.code);
 }
 
-const matches = (page: Record<string, string>, truth: IncidentTruth) =>
-  Object.entries(truth.expected.labels).every(([label, value]) => page[label] === value) && truth.expected.absent.every((label) => page[label] === '');
+const matches = pageMatches;
 
 describe('the detector on seeded simulations of the hard cases', () => {
   // 26 hours: two hours and a day of history, so the rhythm is learnt, then the incidents one after

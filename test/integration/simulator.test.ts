@@ -8,10 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ALERT_RULES } from '../../dashboards/alerts/index.js';
 import { loadConfig } from '../../lib/config.js';
 import { BASELINE_AGO } from '../../lib/detector/parameters.js';
-import { detectorSql } from '../../lib/detector/query.js';
 import { createLogger } from '../../lib/log.js';
 import { createMetricsRegistry } from '../../lib/metrics.js';
 import { readCommitted } from '../../services/ingest/protocol/commit-metadata.js';
@@ -21,6 +19,7 @@ import { runSimulation, type SimulationResult } from '../../services/simulator/r
 import { NEVER_SEEN_CODE, RAMP_MS, SCENARIO_KINDS } from '../../services/simulator/scenarios.js';
 import { truthDocument, writeTruthFile, type TruthDocument } from '../../services/simulator/truth.js';
 import { openTestClickHouse, rows, type TestClickHouse } from '../support/clickhouse.js';
+import { detectorPages, pageMatches } from '../support/detector-pages.js';
 import { createTopic, testBrokers, testKafka, uniqueName, waitFor } from '../support/kafka.js';
 
 const MINUTE = 60_000;
@@ -104,19 +103,9 @@ async function stored(): Promise<number> {
   return Number(row?.n ?? 0);
 }
 
-/** The reported scopes the detector rules page on, with the rule each goes to (as detector.test.ts reads them). */
-async function pages(endMs: number): Promise<Array<Record<string, string> & { rule: string }>> {
-  const detectorRules = ALERT_RULES.filter((r) => r.detectorWhere !== undefined);
-  const rule = `multiIf(${detectorRules.map((r) => `${r.detectorWhere}, '${r.uid}'`).join(', ')}, '')`;
-  const sql = `SELECT region, app_id, kind, category, code, ${rule} AS rule
-FROM (${detectorSql({ endSql: "{end:DateTime('UTC')}" })})
-WHERE reported AND rule != ''`;
-  return rows(ch, sql, { end: Math.floor(endMs / 1000) });
-}
+const pages = (endMs: number) => detectorPages(ch, endMs);
 
-/** A page matches an incident when it carries the truth's expected labels and leaves its absent ones empty. */
-const matches = (page: Record<string, string>, incident: TruthDocument['incidents'][number]) =>
-  Object.entries(incident.expected.labels).every(([label, value]) => page[label] === value) && incident.expected.absent.every((label) => page[label] === '');
+const matches = pageMatches;
 
 /** Events in an incident's scope between two times, from the per-minute rollup. */
 async function countInScope(incident: TruthDocument['incidents'][number], fromMs: number, toMs: number): Promise<number> {
