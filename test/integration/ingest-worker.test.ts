@@ -38,15 +38,19 @@ describe('ingest worker', () => {
   }
 
   it('stores every event once, tagged, with counts by code, category, app and region equal to what was produced', async () => {
-    const { kafka, ch } = stack;
+    const { kafka, admin, ch } = stack;
     const topic = await createTopic(kafka, { prefix: 'happy', numPartitions: 3 });
     const dlqTopic = await createTopic(kafka, { prefix: 'happy_dlq' });
     const stream = simulatedStream(6_000, 11);
     const registry = new Registry();
-    const worker = await startWorker({ topic, dlqTopic, registry });
+    const groupId = uniqueName('ingest');
+    const worker = await startWorker({ topic, dlqTopic, groupId, registry });
     await produce(kafka, topic, stream.messages);
 
     await waitFor(async () => (await ingestTotals(ch)).raw >= stream.messages.length, { timeoutMs: 60_000, message: 'all events stored' });
+    // Raw rows show before their insert's rollups are written; a batch is committed only once its insert
+    // has returned, with every rollup complete (docs/ingest.md).
+    await waitFor(() => fullyCommitted(admin, groupId, topic), { timeoutMs: 60_000, message: 'all offsets committed' });
     expectEveryEventOnce(await ingestTotals(ch), stream.messages.length);
 
     const tally = async (column: string) =>
