@@ -153,7 +153,9 @@ function concentrated(exPart: string, expPart: string, exWhole: string, expWhole
 function explainedAlong(axis: number): string {
   const children = `arrayReverseSort(x -> x.1, arrayMap(d -> (d.7[s.6], d.11[s.6]), arrayFilter(d -> ${childAlong('d', 's', axis)}, significant)))`;
   const whole = ['s.7[s.6]', 's.11[s.6]'] as const;
-  const single = `(${children}[1].1 >= ${DETECTOR.explainShare} * s.7[s.6] AND ${concentrated(`${children}[1].1`, `${children}[1].2`, ...whole)})`;
+  // (latency branch) The share test, or a remainder smaller than the minimum effect size: at an onset's
+  // few events, 80% of the excess leaves a couple of stray events elsewhere that are no incident at all.
+  const single = `((${children}[1].1 >= ${DETECTOR.explainShare} * s.7[s.6] OR s.7[s.6] - ${children}[1].1 < ${DETECTOR.minExcess}) AND ${concentrated(`${children}[1].1`, `${children}[1].2`, ...whole)})`;
   const pairAllowed = axis === 2 ? '1' : axis === 1 ? "tupleElement(s, 2) = ''" : '0';
   if (pairAllowed === '0') return `(${single})`;
   const pairEx = `arraySum(x -> x.1, arraySlice(${children}, 1, 2))`;
