@@ -12,7 +12,7 @@ export const authFailures: AlertRule = {
   title: 'Auth failures surging for an app',
   group: RULE_GROUPS.customers,
   ...onDetector(WHERE),
-  pendingFor: '1m',
+  pendingFor: '0s',
   severity: 'warning',
   team: 'identity',
   summary: `${SCOPE_WORDS}: the app's credentials fail far more than usual (score ${score}); a key or token was probably deleted, rotated or revoked.`,

@@ -13,7 +13,7 @@ export const quotaExhaustion: AlertRule = {
   title: 'App stuck at a plan limit',
   group: RULE_GROUPS.customers,
   ...onDetector(WHERE),
-  pendingFor: '2m',
+  pendingFor: '0s',
   severity: 'warning',
   team: 'billing',
   summary: `${SCOPE_WORDS}: far above this app's own usual level (score ${score}); its quota or plan limit is probably exhausted.`,

@@ -14,7 +14,7 @@ export const regionSurge: AlertRule = {
   title: 'Errors surging across a region or the platform',
   group: RULE_GROUPS.incidents,
   ...onDetector(WHERE),
-  pendingFor: '1m',
+  pendingFor: '0s',
   severity: 'critical',
   team: 'api-platform',
   summary: `${SCOPE_WORDS}: many apps at once, far above the usual level (score ${score}).`,

@@ -15,7 +15,7 @@ export const serverFailures: AlertRule = {
   title: 'Server failures above their usual level',
   group: RULE_GROUPS.incidents,
   ...onDetector(WHERE),
-  pendingFor: '1m',
+  pendingFor: '0s',
   severity: 'critical',
   team: 'platform',
   summary: `${SCOPE_WORDS}: far more than expected at this time of day (score ${score}).`,
