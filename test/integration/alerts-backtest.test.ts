@@ -63,9 +63,11 @@ describe('errpulse backtest on a seeded trace', () => {
     expect(score.incidents.map((r) => r.incident.kind).sort()).toEqual(['unknown-code', 'ws-outage']);
     for (const r of score.incidents) {
       expect({ kind: r.incident.kind, detected: r.detected, rules: r.rules }).toEqual({ kind: r.incident.kind, detected: true, rules: [r.incident.expected!.rule] });
-      expect(r.latencyMs, r.incident.kind).toBeLessThanOrEqual(8 * MINUTE);
+      // The goal's "none over 5 minutes": the thin outage fires at +5 on this cold trace, the unknown code
+      // at +2; the rules have no pending period, so a minute more is a regression of the detector.
+      expect(r.latencyMs, r.incident.kind).toBeLessThanOrEqual(5 * MINUTE);
     }
-    expect(score.maxLatencyMs).toBeLessThanOrEqual(8 * MINUTE);
+    expect(score.maxLatencyMs).toBeLessThanOrEqual(5 * MINUTE);
   });
 
   it('raises nothing while nothing happens, and no mis-scoped alert during incidents', () => {
