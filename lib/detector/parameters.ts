@@ -71,11 +71,19 @@ export const DETECTOR = {
   /** The baseline's blocks for that estimate. */
   blockMinutes: 10,
   /**
-   * A longer test fires only while the fast window is itself unusual at this loose level (p < 0.001):
-   * once an incident has ended, its events linger in a 30-minute sum, and a single stray event in the
-   * last two minutes of a quiet scope must not keep (or start) an alert.
+   * A longer test fires only while the fast window is itself unusual at this level (p < 1e-5): once an
+   * incident has ended, its events linger in a 30-minute sum, and a few stray events in the last two
+   * minutes of a quiet scope must not keep (or start) an alert. With no pending period this check is the
+   * only guard on that tail: at p < 0.001, 3 events where 0.2 were expected in a code of a burst that had
+   * ended 12 minutes before paged on the alert bench; about 30 scopes × 30 minutes of tail × 1e-5 is
+   * 0.01 such alerts per incident.
    */
-  stillGoingAlpha: 0.001,
+  stillGoingAlpha: 1e-5,
+  /**
+   * A part explains its whole also when the rest of the whole is only strays: fewer than minExcess excess
+   * events, and not unusual for the rest's own expectation at this level.
+   */
+  strayAlpha: 0.001,
   /** Minimum effect size: observed ≥ minRatio × expected and observed − expected ≥ minExcess. */
   minRatio: 1.5,
   minExcess: 5,

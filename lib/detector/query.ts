@@ -144,6 +144,13 @@ function concentrated(exPart: string, expPart: string, exWhole: string, expWhole
   return `((${exWhole}) - (${exPart}) <= greatest(${DETECTOR.minExcess}, (${exPart}) * ((${expWhole}) - (${expPart})) / (${DETECTOR.concentration} * greatest(${expPart}, 1e-9))))`;
 }
 
+/** (latency branch) The rest of a whole (whole minus part) holds fewer than minExcess excess events and is not unusual at strayAlpha. */
+function strayRest(exPart: string, expPart: string, exWhole: string, expWhole: string): string {
+  const lam = `greatest((${expWhole}) - (${expPart}), 1e-9)`;
+  const k = `((${exWhole}) - (${exPart}) + (${expWhole}) - (${expPart}))`;
+  return `((${exWhole}) - (${exPart}) < ${DETECTOR.minExcess} AND (${k} <= ${lam} OR 0.5 * erfc(sqrt(2 * (${k} * log(${k} / ${lam}) - ${k} + ${lam})) / sqrt(2)) >= ${DETECTOR.strayAlpha}))`;
+}
+
 /**
  * Whether `s` is explained by its significant children along `axis`: one holding explainShare of its
  * excess, or, where two children are two incidents (two apps; two regions of the whole platform), two
@@ -153,9 +160,11 @@ function concentrated(exPart: string, expPart: string, exWhole: string, expWhole
 function explainedAlong(axis: number): string {
   const children = `arrayReverseSort(x -> x.1, arrayMap(d -> (d.7[s.6], d.11[s.6]), arrayFilter(d -> ${childAlong('d', 's', axis)}, significant)))`;
   const whole = ['s.7[s.6]', 's.11[s.6]'] as const;
-  // (latency branch) The share test, or a remainder smaller than the minimum effect size: at an onset's
-  // few events, 80% of the excess leaves a couple of stray events elsewhere that are no incident at all.
-  const single = `((${children}[1].1 >= ${DETECTOR.explainShare} * s.7[s.6] OR s.7[s.6] - ${children}[1].1 < ${DETECTOR.minExcess}) AND ${concentrated(`${children}[1].1`, `${children}[1].2`, ...whole)})`;
+  // (latency branch) The share test, or a rest of the whole that is only stray events: fewer than the
+  // minimum effect size and not unusual for the rest's own expectation. At an onset's few events, 80% of
+  // the excess leaves a couple of strays elsewhere (a thin outage's region) or a real share of the
+  // incident (a platform-wide burst's other regions); the Poisson tail of the rest tells them apart.
+  const single = `((${children}[1].1 >= ${DETECTOR.explainShare} * s.7[s.6] OR ${strayRest(`${children}[1].1`, `${children}[1].2`, ...whole)}) AND ${concentrated(`${children}[1].1`, `${children}[1].2`, ...whole)})`;
   const pairAllowed = axis === 2 ? '1' : axis === 1 ? "tupleElement(s, 2) = ''" : '0';
   if (pairAllowed === '0') return `(${single})`;
   const pairEx = `arraySum(x -> x.1, arraySlice(${children}, 1, 2))`;
