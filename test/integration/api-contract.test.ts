@@ -252,7 +252,16 @@ describe('limits', () => {
     expect(folded.statusCode).toBe(200);
     expect((folded.json().series as Array<{ key: string }>).map((s) => s.key)).toEqual(['app-a', 'app-b', 'other']);
     const topTooLarge = await call('groupBy=app&top=3');
-    expect([topTooLarge.statusCode, topTooLarge.json().error.message]).toEqual([400, expect.stringContaining("'top' must be at most 2")]);
+    expect([topTooLarge.statusCode, topTooLarge.json().error]).toEqual([400, { code: 'ERR_BAD_REQUEST', message: expect.stringContaining("'top' must be at most 2") }]);
+  });
+
+  it('states the configured limits in the OpenAPI document, so it accepts nothing the server refuses', async () => {
+    const topOf = (document: OpenApiDocument) => document.paths['/v1/rates']?.get?.parameters?.find((p) => p.name === 'top');
+    const defaults = (await api.app.inject({ url: '/openapi.json' })).json() as OpenApiDocument;
+    expect(topOf(defaults)?.schema).toMatchObject({ minimum: 1, maximum: api.config.api.maxSeries });
+    const { app } = await appWith({ API_MAX_SERIES: '7' });
+    const narrowed = (await app.inject({ url: '/openapi.json' })).json() as OpenApiDocument;
+    expect(topOf(narrowed)).toMatchObject({ schema: { minimum: 1, maximum: 7 }, description: expect.stringContaining('at most 7 (API_MAX_SERIES)') });
   });
 });
 
@@ -260,6 +269,7 @@ describe('limits', () => {
 interface OpenApiParameter {
   name: string;
   in: string;
+  description?: string;
   required?: boolean;
   schema?: object;
 }
