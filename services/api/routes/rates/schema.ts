@@ -9,12 +9,12 @@ import { AUTO_INTERVAL_MAX_POINTS, INTERVAL_CHOICES } from '../../query/time-ran
 export const RATES_DEFAULT_RANGE = { from: 'now-24h', to: 'now' };
 
 /** The configured limits the query string is held to; the schema states them, so the OpenAPI document is exact. */
-export type RatesLimits = Pick<Config['api'], 'maxSeries' | 'maxPoints'>;
+export type RatesLimits = Pick<Config['api'], 'maxSeries' | 'maxPoints' | 'maxRangeDays'>;
 
 export const ratesQuery = (limits: RatesLimits) =>
   Type.Object(
     {
-      ...rangeQuerySchema(RATES_DEFAULT_RANGE),
+      ...rangeQuerySchema(RATES_DEFAULT_RANGE, limits.maxRangeDays),
       interval: Type.Optional(
         StringEnum(INTERVAL_CHOICES, {
           default: 'auto',
