@@ -13,7 +13,7 @@ import { rankedSeries, ratesJson, ratesJsonHead } from './series.js';
 import type { QueryRouteOptions } from '../options.js';
 
 export const ratesRoutes: FastifyPluginAsyncTypebox<QueryRouteOptions> = async (app, { config, runner }) => {
-  app.get('', { schema: { ...ratesSchema, security: BEARER_SECURITY } }, async (request, reply) => {
+  app.get('', { schema: { ...ratesSchema(config), security: BEARER_SECURITY } }, async (request, reply) => {
     const query = request.query;
     const now = new Date();
     const range = resolveRange(query, RATES_DEFAULT_RANGE, now, config.maxRangeDays);
@@ -21,9 +21,6 @@ export const ratesRoutes: FastifyPluginAsyncTypebox<QueryRouteOptions> = async (
     const buckets = chooseBuckets(range.value, query.interval ?? 'auto', config.maxPoints);
     if (!buckets.ok) throw new ApiError(400, 'ERR_BAD_REQUEST', buckets.error);
     const dimensions = [...new Set(query.groupBy ?? [])] as Dimension[];
-    if (query.top !== undefined && query.top > config.maxSeries) {
-      throw badParameter('querystring', 'top', `must be at most ${config.maxSeries} (API_MAX_SERIES)`);
-    }
     const filters = resolveFilters(query, principalOf(request));
     const source = chooseSource(dimensions, filters, buckets.value.stepSeconds);
     const conditions = filterConditions(filters, source.columns);
