@@ -28,6 +28,8 @@ export interface PhaseOptions {
   partitions: number;
   /** Freshness: rows the producer will send. */
   expected?: number;
+  /** Drain: messages of the topic the worker must dead-letter (beside `events` to store). */
+  rejected?: number;
 }
 
 export interface ConsumeResult {
@@ -92,6 +94,24 @@ export interface PeerResult extends StoredRate {
   consumers: number;
   blockRows: number;
   peakRssBytes: number;
+  cpuUserMs: number;
+  cpuSystemMs: number;
+}
+
+export interface DrainResult {
+  /** Good events to store and bad messages to dead-letter. */
+  events: number;
+  rejected: number;
+  /** From the first message consumed until every good event was stored and every bad one dead-lettered. */
+  ms: number;
+  /** Good events stored per second over `ms`: the rate compared between a clean and a mixed stream. */
+  goodPerSecond: number;
+  /** What the worker counted, and what error_events holds at the end. */
+  insertedTotal: number;
+  rejectedTotal: number;
+  rows: number;
+  distinctOffsets: number;
+  distinctEventIds: number;
   cpuUserMs: number;
   cpuSystemMs: number;
 }
@@ -301,6 +321,50 @@ async function endToEnd(o: PhaseOptions): Promise<EndToEndResult> {
   };
 }
 
+/**
+ * The worker draining a topic of `events` good events and `rejected` bad messages (zero for the clean
+ * baseline), until every good one is stored and every bad one acknowledged by the dead-letter topic.
+ */
+async function drain(o: PhaseOptions): Promise<DrainResult> {
+  const rejected = o.rejected ?? 0;
+  const ch = await openClickHouse(o.config);
+  const kafka = createKafka(o.config.kafka, log);
+  const worker = createIngestWorker({ config: o.config, clickhouse: ch, kafka, logger: log, registry: new Registry() });
+  const cpuBefore = process.cpuUsage();
+  await worker.start();
+  let first = 0;
+  for (;;) {
+    const { consumedTotal, insertedTotal, rejectedTotal } = worker.stats();
+    if (first === 0 && consumedTotal > 0) first = performance.now();
+    if (insertedTotal >= o.events && rejectedTotal >= rejected) break;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  const ms = performance.now() - first;
+  const cpu = process.cpuUsage(cpuBefore);
+  const { insertedTotal, rejectedTotal } = worker.stats();
+  await worker.stop();
+  const [stored] = await (
+    await ch.client.query({
+      query: 'SELECT count() AS n, uniqExact(kafka_partition, kafka_offset) AS offsets, uniqExact(event_id) AS ids FROM error_events',
+      format: 'JSONEachRow',
+    })
+  ).json<{ n: number; offsets: number; ids: number }>();
+  await ch.close();
+  return {
+    events: o.events,
+    rejected,
+    ms,
+    goodPerSecond: (o.events / ms) * 1000,
+    insertedTotal,
+    rejectedTotal,
+    rows: Number(stored?.n ?? 0),
+    distinctOffsets: Number(stored?.offsets ?? 0),
+    distinctEventIds: Number(stored?.ids ?? 0),
+    cpuUserMs: cpu.user / 1000,
+    cpuSystemMs: cpu.system / 1000,
+  };
+}
+
 function storedRate(started: number, events: number) {
   let firstRows = 0;
   let firstAt = 0;
@@ -433,7 +497,7 @@ async function freshness(o: PhaseOptions): Promise<FreshnessResult> {
   return { visibility };
 }
 
-const phases = { consume, insert, e2e: endToEnd, peer: kafkaEnginePeer, freshness } as const;
+const phases = { consume, insert, e2e: endToEnd, peer: kafkaEnginePeer, freshness, drain } as const;
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/^.*\//, ''))) {
   const [phase, json] = process.argv.slice(2);

@@ -1,4 +1,6 @@
-// npm run bench:ingest [-- --events 1000000 --partitions 3 --freshness-rate 5000 --freshness-seconds 30 --only consume,insert,e2e,peer,freshness --cpu-prof]
+// npm run bench:ingest [-- --events 1000000 --partitions 3 --freshness-rate 5000 --freshness-seconds 30
+//                         --malformed-share 0.1 --malformed-rounds 3 --malformed-reasons not_json,too_large,…
+//                         --only consume,insert,e2e,peer,freshness,malformed --cpu-prof]
 //
 // Pre-produces realistic events, then measures, each phase in a process of its own (bench/ingest-phases.ts):
 //   consume   the raw kafkajs ceiling: a consumer group reading the topic and doing nothing else;
@@ -7,7 +9,12 @@
 //   e2e       the ingest worker draining the topic until ClickHouse has acknowledged every row;
 //   peer      ClickHouse's own Kafka table engine draining the same topic into error_events through a
 //             materialized view (its best configuration), the rate the worker is compared with;
-//   freshness the worker while this process produces at a steady rate: produce → queryable, per event.
+//   freshness the worker while this process produces at a steady rate: produce → queryable, per event;
+//   malformed a stream of --events messages, --malformed-share of them bad (every rejection reason a message
+//             can have, in equal numbers, spread evenly), drained by the worker; checked: every bad one in
+//             the dead-letter topic with its reason, every good one stored once. Its rate on the good ones
+//             is compared with the worker draining a clean stream of the same good events, alternately,
+//             --malformed-rounds times each, in this run.
 // Kafka: KAFKA_BROKERS, or a local broker started here. ClickHouse: CLICKHOUSE_URL, or the embedded
 // engine in a temp folder per phase. Results print as a table and as Markdown for BENCHMARKS.md.
 import { spawn } from 'node:child_process';
@@ -22,7 +29,8 @@ import { startLocalBroker, stopLocalBroker } from '../lib/kafka/local-broker.js'
 import { createLogger } from '../lib/log.js';
 import { PROJECT_ROOT } from '../lib/paths.js';
 import { BENCH_LOG_LEVEL, benchEvents, pastStart } from './ingest-events.js';
-import type { ConsumeResult, EndToEndResult, FreshnessResult, InsertResult, PeerResult, PhaseOptions, VisibilityPoint } from './ingest-phases.js';
+import type { ConsumeResult, DrainResult, EndToEndResult, FreshnessResult, InsertResult, PeerResult, PhaseOptions, VisibilityPoint } from './ingest-phases.js';
+import { malformedStream, tallyDeadLetters, type MalformedStream } from './ingest-malformed.js';
 import { freePort } from '../test/support/ports.js';
 import { summarizeCpuProfile } from './ingest-profile.js';
 
@@ -34,6 +42,9 @@ const { values: args } = parseArgs({
     'freshness-rate': { type: 'string', default: '5000' },
     'freshness-seconds': { type: 'string', default: '30' },
     'cpu-prof': { type: 'boolean', default: false },
+    'malformed-share': { type: 'string', default: '0.1' },
+    'malformed-rounds': { type: 'string', default: '3' },
+    'malformed-reasons': { type: 'string' },
     only: { type: 'string' },
   },
 });
@@ -42,7 +53,11 @@ const PARTITIONS = Number(args.partitions);
 const SEED = Number(args.seed);
 const FRESH_RATE = Number(args['freshness-rate']);
 const FRESH_SECONDS = Number(args['freshness-seconds']);
-const only = new Set((args.only ?? 'consume,insert,e2e,peer,freshness').split(','));
+const MALFORMED_SHARE = Number(args['malformed-share']);
+const MALFORMED_ROUNDS = Number(args['malformed-rounds']);
+/** Undefined: every reason; a list narrows the bad ones to some reasons, to see what each costs. */
+const MALFORMED_REASONS = args['malformed-reasons']?.split(',');
+const only = new Set((args.only ?? 'consume,insert,e2e,peer,freshness,malformed').split(','));
 
 const log = createLogger(BENCH_LOG_LEVEL, 'bench-ingest', 2);
 const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -115,20 +130,25 @@ function runPhase<T>(phase: string, options: PhaseOptions, cpuProfDir?: string):
   return { result, ready };
 }
 
-async function preProduce(kafka: Kafka, topic: string): Promise<{ ms: number; bytes: number }> {
+async function preProduce(kafka: Kafka, topic: string, messages: Iterable<{ key: string; value: string | Buffer }> = benchEvents(EVENTS, SEED, { startMs: pastStart(EVENTS) })): Promise<{ ms: number; bytes: number }> {
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
   await producer.connect();
   const started = performance.now();
   let bytes = 0;
-  let batch: { key: string; value: string }[] = [];
+  let batch: { key: string; value: string | Buffer }[] = [];
+  let batchBytes = 0;
   const send = async () => {
     await producer.send({ topic, messages: batch });
     batch = [];
+    batchBytes = 0;
   };
-  for (const { key, value } of benchEvents(EVENTS, SEED, { startMs: pastStart(EVENTS) })) {
+  for (const { key, value } of messages) {
     bytes += value.length;
+    // Bounded in bytes too: a record batch of over-size messages must stay under the broker's default
+    // message.max.bytes (1 MiB), whichever partition they all land in.
+    if (batch.length === 2_000 || (batch.length > 0 && batchBytes + value.length > 768 * 1024)) await send();
     batch.push({ key, value });
-    if (batch.length === 2_000) await send();
+    batchBytes += value.length;
   }
   if (batch.length > 0) await send();
   const ms = performance.now() - started;
@@ -256,12 +276,87 @@ async function main(): Promise<void> {
     results.freshness = freshnessLatencies(records, (await phase.result).visibility);
     say(`  p50 ${quantile(results.freshness, 0.5)} ms, p99 ${quantile(results.freshness, 0.99)} ms`);
   }
+  if (only.has('malformed')) results.malformed = await malformedPhase(kafka, kafkaBrokers);
   say(`load after: ${load()}`);
   report(results, produced, perPartition);
   if (profileDir) say(summarizeCpuProfile(profileDir, 25));
 }
 
+interface MalformedResults {
+  stream: MalformedStream;
+  /** Alternating rounds: the clean stream, then the mixed one. */
+  rounds: { clean: DrainResult; mixed: DrainResult }[];
+  /** Messages in the dead-letter topic, by reason, per mixed round. */
+  deadLetters: Record<string, number>[];
+}
+
+/**
+ * The malformed-input phase: a clean topic of the good events and a mixed topic of the same good events
+ * with the bad ones spread among them, each drained by a fresh worker (own group, own ClickHouse, own
+ * dead-letter topic), alternately, so machine noise falls on both alike.
+ */
+async function malformedPhase(kafka: Kafka, kafkaBrokers: string[]): Promise<MalformedResults> {
+  // Timestamps of the bad ones are relative to a reference 10 minutes ahead, so "61 minutes in the
+  // future" stays in the future however long the run takes (the validator allows 60).
+  const stream = malformedStream(EVENTS, MALFORMED_SHARE, SEED, Date.now() + 10 * 60_000, MALFORMED_REASONS);
+  const cleanTopic = `${runId}_clean`;
+  const mixedTopic = `${runId}_mixed`;
+  const dlqTopics = Array.from({ length: MALFORMED_ROUNDS }, (_, i) => `${runId}_mixed_dlq_${i}`);
+  await ensureTopics(kafka, [
+    { topic: cleanTopic, numPartitions: PARTITIONS },
+    { topic: mixedTopic, numPartitions: PARTITIONS },
+    { topic: `${runId}_clean_dlq`, numPartitions: 1 },
+    ...dlqTopics.map((topic) => ({ topic, numPartitions: 1 })),
+  ]);
+  say(`malformed: ${stream.good.toLocaleString('en')} good + ${stream.bad.toLocaleString('en')} bad messages (${Object.entries(stream.badByReason).map(([r, n]) => `${r} ${n}`).join(', ')})…`);
+  await preProduce(kafka, cleanTopic, stream.messages({ withBad: false }));
+  await preProduce(kafka, mixedTopic, stream.messages({ withBad: true }));
+  const drainOptions = (name: string, topic: string, dlqTopic: string, rejected: number): PhaseOptions => {
+    const config = phaseConfig(kafkaBrokers, name, topic);
+    return { config: { ...config, kafka: { ...config.kafka, dlqTopic } }, events: stream.good, seed: SEED, startMs: 0, partitions: PARTITIONS, rejected };
+  };
+  const rounds: MalformedResults['rounds'] = [];
+  const deadLetters: MalformedResults['deadLetters'] = [];
+  // --cpu-prof: the first round's two drains, to compare where the worker's time goes.
+  const profiles = args['cpu-prof'] ? { clean: mkdtempSync(join(tmpdir(), 'errpulse-bench-prof-clean-')), mixed: mkdtempSync(join(tmpdir(), 'errpulse-bench-prof-mixed-')) } : undefined;
+  for (let i = 0; i < MALFORMED_ROUNDS; i++) {
+    const profile = (which: 'clean' | 'mixed') => (i === 0 ? profiles?.[which] : undefined);
+    const clean = await runPhase<DrainResult>('drain', drainOptions(`clean_${i}`, cleanTopic, `${runId}_clean_dlq`, 0), profile('clean')).result;
+    const mixed = await runPhase<DrainResult>('drain', drainOptions(`mixed_${i}`, mixedTopic, dlqTopics[i]!, stream.bad), profile('mixed')).result;
+    rounds.push({ clean, mixed });
+    deadLetters.push(await tallyDeadLetters(kafka, dlqTopics[i]!, `${runId}_dlq_reader_${i}`));
+    say(`  round ${i + 1}: clean ${k(clean.goodPerSecond)} good events/s, mixed ${k(mixed.goodPerSecond)} good events/s (${pct(mixed.goodPerSecond / clean.goodPerSecond)})`);
+  }
+  const cleanDlq = await tallyDeadLetters(kafka, `${runId}_clean_dlq`, `${runId}_dlq_reader_clean`);
+  checkMalformed(stream, rounds, deadLetters, cleanDlq);
+  if (profiles) say(`clean stream, round 1:\n${summarizeCpuProfile(profiles.clean, 15)}\nmixed stream, round 1:\n${summarizeCpuProfile(profiles.mixed, 15)}`);
+  return { stream, rounds, deadLetters };
+}
+
+/** Throws unless every good event was stored once and every bad one dead-lettered with its reason, in every round. */
+function checkMalformed(stream: MalformedStream, rounds: MalformedResults['rounds'], deadLetters: MalformedResults['deadLetters'], cleanDlq: Record<string, number>): void {
+  const problems: string[] = [];
+  const expectStored = (what: string, r: DrainResult) => {
+    for (const [measure, value] of [['rows', r.rows], ['distinct (partition, offset)', r.distinctOffsets], ['distinct eventIds', r.distinctEventIds], ['inserted', r.insertedTotal]] as const) {
+      if (value !== stream.good) problems.push(`${what}: ${measure} ${value}, expected ${stream.good}`);
+    }
+  };
+  rounds.forEach(({ clean, mixed }, i) => {
+    expectStored(`clean round ${i + 1}`, clean);
+    expectStored(`mixed round ${i + 1}`, mixed);
+    if (mixed.rejectedTotal !== stream.bad) problems.push(`mixed round ${i + 1}: worker dead-lettered ${mixed.rejectedTotal}, expected ${stream.bad}`);
+    const got = JSON.stringify(sortedTally(deadLetters[i]!));
+    const want = JSON.stringify(sortedTally(stream.badByReason));
+    if (got !== want) problems.push(`mixed round ${i + 1}: dead-letter topic by reason ${got}, expected ${want}`);
+  });
+  if (Object.keys(cleanDlq).length > 0) problems.push(`the clean stream dead-lettered ${JSON.stringify(cleanDlq)}`);
+  if (problems.length > 0) throw new Error(`malformed-input check failed:\n  ${problems.join('\n  ')}`);
+}
+
+const sortedTally = (t: Record<string, number>) => Object.fromEntries(Object.entries(t).sort(([a], [b]) => a.localeCompare(b)));
+
 interface Results {
+  malformed?: MalformedResults;
   consume?: ConsumeResult;
   insert?: InsertResult;
   e2e?: EndToEndResult;
@@ -322,7 +417,37 @@ function report(r: Results, produced: { ms: number; bytes: number }, perPartitio
     const f = r.freshness;
     add(`freshness at ${FRESH_RATE.toLocaleString('en')} events/s`, `p99 ${quantile(f, 0.99)} ms`, `p50 ${quantile(f, 0.5)} ms, max ${f.at(-1)} ms over ${f.length.toLocaleString('en')} events (${FRESH_SECONDS} s); produce call → visible to a query polled every 25 ms`);
   }
+  if (r.malformed) {
+    const m = r.malformed;
+    const rate = (which: 'clean' | 'mixed') => median(m.rounds.map((x) => x[which].goodPerSecond));
+    const each = (which: 'clean' | 'mixed') => m.rounds.map((x) => k(x[which].goodPerSecond)).join(', ');
+    // CPU of the worker process per good event stored: less shaken than wall time by a busy machine.
+    const cpuPerGood = (which: 'clean' | 'mixed') => median(m.rounds.map((x) => ((x[which].cpuUserMs + x[which].cpuSystemMs) * 1000) / x[which].events));
+    add('malformed input: clean stream (baseline)', `${k(rate('clean'))} good events/s`, `${m.stream.good.toLocaleString('en')} good events; worker drain, first message to last row; median of ${m.rounds.length}: ${each('clean')}`);
+    add(
+      `malformed input: mixed stream, ${pct(m.stream.bad / (m.stream.good + m.stream.bad))} bad`,
+      `${k(rate('mixed'))} good events/s`,
+      `the same good events + ${m.stream.bad.toLocaleString('en')} bad (${mib(m.stream.badBytes)}), until every bad one is dead-lettered too; median of ${m.rounds.length}: ${each('mixed')}`,
+    );
+    add('**… mixed / clean**', `**${pct(rate('mixed') / rate('clean'))}**`, `target ≥ 80 %; per round ${m.rounds.map((x) => pct(x.mixed.goodPerSecond / x.clean.goodPerSecond)).join(', ')}`);
+    add(
+      '… worker CPU per good event',
+      `${cpuPerGood('clean').toFixed(1)} / ${cpuPerGood('mixed').toFixed(1)} µs`,
+      `clean / mixed (median): the clean stream's cost is ${pct(cpuPerGood('clean') / cpuPerGood('mixed'))} of the mixed one's`,
+    );
+    add(
+      '… checked, every round',
+      'exact',
+      `stored ${m.stream.good.toLocaleString('en')} once (rows = distinct offsets = distinct eventIds); dead-letter topic by reason: ${Object.entries(sortedTally(m.stream.badByReason)).map(([reason, n]) => `${reason} ${n}`).join(', ')}`,
+    );
+  }
   process.stdout.write(`\n${lines.join('\n')}\n`);
+}
+
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 try {

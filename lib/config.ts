@@ -109,7 +109,7 @@ export const ENV_VARS = {
     3600,
   ),
   ALERTS_METRICS_PORT: port('Port of /metrics, /healthz and /readyz when the alert evaluator runs alone (`errpulse alerts`).', '9465'),
-  ALERTS_QUERY_TIMEOUT_S: positiveInt('ClickHouse max_execution_time of each alert rule query, and of the spike check in the errpulse start status line (seconds).', '30', 3600),
+  ALERTS_QUERY_TIMEOUT_S: positiveInt('ClickHouse max_execution_time of each alert rule query (seconds).', '30', 3600),
   ALERTS_LINK_URL: {
     schema: Type.String({ pattern: '^https?://[^\\s]+$' }),
     expected: 'an http:// or https:// URL',

@@ -24,6 +24,21 @@ ${detectorAt('$__toTime')}
 WHERE reported AND (${where})`;
 }
 
+/**
+ * One detector evaluation for several rules on it: each reported scope that matches any of `wheres`,
+ * with, per condition, whether it matches (`matches`, in the order given). The built-in evaluator runs
+ * this once a minute instead of each rule's own query; Grafana cannot share a query between rules and
+ * runs each rule's `sql`, which returns the same rows for that rule.
+ */
+export function sharedDetectorSql(wheres: readonly string[]): string {
+  const conditions = wheres.map((w) => `(${w})`);
+  return `SELECT ${DETECTOR_RULE_LABELS.join(', ')}, score, [${conditions.join(', ')}] AS matches
+FROM (
+${detectorAt('$__toTime')}
+)
+WHERE reported AND (${conditions.join(' OR ')})`;
+}
+
 /** The reported scopes for a table panel, at the dashboard's end; `where` narrows them. */
 export function spikePanelSql(where = '1'): string {
   return `SELECT region, app_id, kind, category, code, round(score, 1) AS score, test, events, round(expected_events, 1) AS expected

@@ -1,22 +1,23 @@
 // The detector: one ClickHouse query on the per-minute rollup that scores every scope at once and names
 // the scope that explains each excess. GET /v1/spikes runs it with query parameters; the Grafana rules and
 // the built-in evaluator run it with `$__toTime` as the evaluation time (dashboards/alerts/detector-sql.ts).
-// docs/alerts.md walks through it; every number comes from parameters.ts.
+// docs/alerts.md walks through it; every number comes from parameters.ts. Its steps, each a named part
+// of the query:
 //
-// 1. base: the rollup's rows, cut into slots: each of the last minutes by itself (windows and the trailing
-//    baseline), and two seasonal spans per previous day (around now's time of day and around the
-//    baseline's), only for days that stored history fully covers.
-// 2. cells: GROUPING SETS score every location (global, region, app, region × app) crossed with every
-//    signal (kind, kind × category, kind × category × code) in one pass. Kind and category come from the
-//    catalog dictionary, so a catalog change applies to all history.
-// 3. scored: per scope, the expected rate = trailing level × daily rhythm (seasonal now / seasonal
-//    baseline, 1 without history), the over-dispersion of the baseline's minutes, and three tests
-//    (fast, patient, trend), each a Poisson signed-root deviance with a minimum effect size. Minutes
-//    without events are zeros in every sum, so no zero-filling is needed.
-// 4. explained: among the significant scopes, one whose excess is mostly (explainShare) held by a more
-//    specific significant scope, and concentrated there, gives way to it (Adtributor's explanatory power
-//    and surprise); one not concentrated within the scope one label wider is a piece of that scope's
-//    incident; one inside a scope that already explains itself is part of that incident. What remains is reported, once per incident.
+// slots → cells → scopes: the rollup's rows in the minutes read (the last minutes, and seasonal spans on
+//    previous days that stored history fully covers), summed per cell, then per scope: every location
+//    (global, region, app, region × app) crossed with every signal (kind, kind × category, kind ×
+//    category × code) by GROUPING SETS in one pass. Kind and category come from the catalog dictionary,
+//    so a catalog change applies to all history.
+// expected → tested → scored: per scope, the expected rate = trailing level × daily rhythm (seasonal now /
+//    seasonal baseline, 1 without history), the over-dispersion of the baseline, and three tests (fast,
+//    patient, trend), each a Poisson signed-root deviance with a minimum effect size. Minutes without
+//    events are zeros in every sum, so no zero-filling is needed.
+// widened → significant → families → ranked → leaves → incidents: among the significant scopes, one whose
+//    excess is mostly (explainShare) held by a more specific significant scope, and concentrated there,
+//    gives way to it (Adtributor's explanatory power and surprise); one not concentrated within the scope
+//    one label wider is a piece of that scope's incident; one inside a scope that already explains
+//    itself is part of that incident. What remains is reported, once per incident.
 import {
   BASELINE_AGO,
   DETECTOR,
@@ -115,22 +116,38 @@ export function readRanges(end: string): string {
   }
   return ranges.join('\n      OR ');
 }
+// The reporting step compares scopes by their five labels only (region, app, kind, category, code) and by
+// integer ids: what its pairwise tests copy and compare stays small however many scopes are significant.
+const LABEL_COLUMNS = SCOPE_LABELS;
+
+/** The axes along which a scope has children: label 1 region, 2 app, 4 category, 5 code (3 is the kind). */
+const CHILD_AXES = [1, 2, 4, 5] as const;
 
 /**
- * `s` is a descendant of (strictly more specific than, or inside) `p`. The tuples hold the five labels,
- * the best test's index, the excess per test and the score, in that order.
+ * A scope's labels as one number, and, per axis, the number of its parent along that axis (the same
+ * labels with that one emptied; 0 where it is already empty). A scope meets its children by grouping on
+ * these numbers, instead of comparing every pair of scopes.
  */
-function descendant(s: string, p: string): string {
-  const el = (t: string, i: number) => `tupleElement(${t}, ${i})`;
-  const refines = [1, 2, 4, 5].map((i) => `(${el(p, i)} = '' OR ${el(p, i)} = ${el(s, i)})`);
-  return `(${refines.join(' AND ')} AND ${el(p, 3)} = ${el(s, 3)} AND (${[1, 2, 3, 4, 5].map((i) => el(s, i)).join(', ')}) != (${[1, 2, 3, 4, 5].map((i) => el(p, i)).join(', ')}))`;
+const scopeId = (labels: readonly string[]) => `cityHash64(${labels.join(', ')})`;
+function parentId(axis: number): string {
+  const emptied = LABEL_COLUMNS.map((c, i) => (i + 1 === axis ? "''" : c));
+  return `if(${LABEL_COLUMNS[axis - 1]} = '', 0, ${scopeId(emptied)})`;
 }
 
-/** `d` is `s` with label `axis` (1 region, 2 app, 4 category, 5 code) filled in, all else equal. */
-function childAlong(d: string, s: string, axis: number): string {
-  const el = (t: string, i: number) => `tupleElement(${t}, ${i})`;
-  const same = [1, 2, 3, 4, 5].filter((i) => i !== axis).map((i) => `${el(d, i)} = ${el(s, i)}`);
-  return `(${el(s, axis)} = '' AND ${el(d, axis)} != '' AND ${same.join(' AND ')})`;
+/** A scope's labels as separate names: `prefix` + region, app_id, kind, category, code. */
+const labelsOf = (prefix: string) => LABEL_COLUMNS.map((c) => `${prefix}${c}`);
+const OPEN_LABELS = [0, 1, 3, 4]; // every label but the kind
+
+/** Scope `s` is strictly more specific than (or inside) scope `p` (both as label name lists). */
+function descendant(s: string[], p: string[]): string {
+  const refines = OPEN_LABELS.map((i) => `(${p[i]} = '' OR ${p[i]} = ${s[i]})`);
+  return `(${refines.join(' AND ')} AND ${p[2]} = ${s[2]} AND (${s.join(', ')}) != (${p.join(', ')}))`;
+}
+
+/** Scopes `a` and `s` may hold the same events: same kind, and no label on which both name different values. */
+function overlaps(a: string[], s: string[]): string {
+  const compatible = OPEN_LABELS.map((i) => `(${a[i]} = '' OR ${s[i]} = '' OR ${a[i]} = ${s[i]})`);
+  return `(${a[2]} = ${s[2]} AND ${compatible.join(' AND ')})`;
 }
 
 /**
@@ -141,7 +158,7 @@ function childAlong(d: string, s: string, axis: number): string {
  * (Adtributor's surprise: the part's share of the change must exceed its share of the expectation).
  */
 function concentrated(exPart: string, expPart: string, exWhole: string, expWhole: string): string {
-  return `((${exWhole}) - (${exPart}) <= greatest(${DETECTOR.minExcess}, (${exPart}) * ((${expWhole}) - (${expPart})) / (${DETECTOR.concentration} * greatest(${expPart}, 1e-9))))`;
+  return `(${exWhole} - ${exPart} <= greatest(${DETECTOR.minExcess}, ${exPart} * (${expWhole} - ${expPart}) / (${DETECTOR.concentration} * greatest(${expPart}, 1e-9))))`;
 }
 
 /** (latency branch) The rest of a whole (whole minus part) holds fewer than minExcess excess events and is not unusual at strayAlpha. */
@@ -152,68 +169,56 @@ function strayRest(exPart: string, expPart: string, exWhole: string, expWhole: s
 }
 
 /**
- * Whether `s` is explained by its significant children along `axis`: one holding explainShare of its
- * excess, or, where two children are two incidents (two apps; two regions of the whole platform), two
- * holding explainPairShare together, and in both cases the excess concentrated in them. Children along
- * one label are disjoint, so their excesses and expectations add up.
+ * Whether a significant scope (its best test's excess `ex_best` and expected events `exp_best`) is
+ * explained by its significant children along `axis`: one holding explainShare of its excess, or, where
+ * two children are two incidents (two apps; two regions of the whole platform), two holding
+ * explainPairShare together, and in both cases the excess concentrated in them. Children along one label
+ * are disjoint, so their excesses and expectations add up. `top_<axis>` and `pair_<axis>` are the
+ * largest child's and the two largest children's (excess, expected) at the scope's best test.
  */
 function explainedAlong(axis: number): string {
-  const children = `arrayReverseSort(x -> x.1, arrayMap(d -> (d.7[s.6], d.11[s.6]), arrayFilter(d -> ${childAlong('d', 's', axis)}, significant)))`;
-  const whole = ['s.7[s.6]', 's.11[s.6]'] as const;
+  const whole = ['ex_best', 'exp_best'] as const;
   // (latency branch) The share test, or a rest of the whole that is only stray events: fewer than the
   // minimum effect size and not unusual for the rest's own expectation. At an onset's few events, 80% of
   // the excess leaves a couple of strays elsewhere (a thin outage's region) or a real share of the
   // incident (a platform-wide burst's other regions); the Poisson tail of the rest tells them apart.
-  const single = `((${children}[1].1 >= ${DETECTOR.explainShare} * s.7[s.6] OR ${strayRest(`${children}[1].1`, `${children}[1].2`, ...whole)}) AND ${concentrated(`${children}[1].1`, `${children}[1].2`, ...whole)})`;
-  const pairAllowed = axis === 2 ? '1' : axis === 1 ? "tupleElement(s, 2) = ''" : '0';
-  if (pairAllowed === '0') return `(${single})`;
-  const pairEx = `arraySum(x -> x.1, arraySlice(${children}, 1, 2))`;
-  const pairExp = `arraySum(x -> x.2, arraySlice(${children}, 1, 2))`;
-  return `(${single} OR (${pairAllowed} AND ${pairEx} >= ${DETECTOR.explainPairShare} * s.7[s.6] AND ${concentrated(pairEx, pairExp, ...whole)}))`;
+  const single = `((top_${axis}.1 >= ${DETECTOR.explainShare} * ex_best OR ${strayRest(`top_${axis}.1`, `top_${axis}.2`, ...whole)}) AND ${concentrated(`top_${axis}.1`, `top_${axis}.2`, ...whole)})`;
+  const pairAllowed = axis === 2 ? '1' : axis === 1 ? "app_id = ''" : '0';
+  if (pairAllowed === '0') return single;
+  const pair = `(${pairAllowed} AND pair_${axis}.1 >= ${DETECTOR.explainPairShare} * ex_best AND ${concentrated(`pair_${axis}.1`, `pair_${axis}.2`, ...whole)})`;
+  return `(${single} OR ${pair})`;
 }
 
-/** The wider scopes' (excess, expected) per significant scope, after the tuple's fields: no region, no app, one signal level up. */
-const WIDER = { region: 15, app: 16, signal: 17 } as const;
+/** The output fields that hold one value per test, and the per-test columns they are built from. */
+const OUTPUT_ARRAYS: Partial<Record<string, string>> = { excess: 'ex', observed: 'obs', expected: 'exp', surprise: 'sup', dispersion: 'disp' };
+
+/** What the query returns per significant scope, before the best test's events and the reported flag. */
+const OUTPUT_FIELDS = ['region', 'app_id', 'kind', 'category', 'code', 'best', 'excess', 'score', 'test', 'observed', 'expected', 'surprise', 'dispersion', 'rhythm'];
 
 /**
- * Whether `s` is concentrated within each scope one label wider (no region; no app; the category
- * without the code, or the kind without the category), significant or not. One that is not is a piece
- * of a wider incident: it is left to the wider scope, which reports once it is significant itself.
+ * The detector's SQL. `endSql` and `filterSql` come from code (a query parameter or a macro), never from
+ * request text. Each step is a common table expression used once, so the engine inlines it as written;
+ * each step names its results as columns, so no expression is re-expanded inside another (planning a
+ * query whose expressions nest aliases within aliases cost more than running it).
  */
-function concentratedInParents(): string {
-  const within = (field: number) => concentrated('s.7[s.6]', 's.11[s.6]', `tupleElement(s.${field}, 1)[s.6]`, `tupleElement(s.${field}, 2)[s.6]`);
-  return [`(s.1 = '' OR ${within(WIDER.region)})`, `(s.2 = '' OR ${within(WIDER.app)})`, `(s.4 = '' OR ${within(WIDER.signal)})`].join(' AND ');
-}
-
-/** `a` and `s` may hold the same events: same kind, and no label on which both name different values. */
-function overlaps(a: string, s: string): string {
-  const el = (t: string, i: number) => `tupleElement(${t}, ${i})`;
-  const compatible = [1, 2, 4, 5].map((i) => `(${el(a, i)} = '' OR ${el(s, i)} = '' OR ${el(a, i)} = ${el(s, i)})`);
-  return `(${el(a, 3)} = ${el(s, 3)} AND ${compatible.join(' AND ')})`;
-}
-
-/** What the detector carries per significant scope; descendant() and overlaps() rely on the first eight. */
-const TUPLE_FIELDS = ['region', 'app_id', 'kind', 'category', 'code', 'best', 'excess', 'score', 'test', 'observed', 'expected', 'surprise', 'dispersion', 'rhythm'];
-
-/** The detector's SQL. `endSql` and `filterSql` come from code (a query parameter or a macro), never from request text. */
 export function detectorSql(o: DetectorSqlOptions): string {
   const signal = o.signal ?? 'code';
   if (!SIGNAL_LEVELS.includes(signal)) throw new Error(`signal level must be one of ${SIGNAL_LEVELS.join(', ')}`);
   const end = 'window_end';
   const signalLevels = SIGNAL_LEVELS.slice(0, SIGNAL_LEVELS.indexOf(signal) + 1);
-  const sets = LOCATION_LEVELS.flatMap((loc) => signalLevels.map((sig) => `(${['block', ...LOCATION_KEYS[loc], ...SIGNAL_KEYS[sig]].join(', ')})`));
+  const sets = LOCATION_LEVELS.flatMap((loc) => signalLevels.map((sig) => `(${[...LOCATION_KEYS[loc], ...SIGNAL_KEYS[sig]].join(', ')})`));
   const seasonDays = `least(${DETECTOR.seasonDays}, intDiv(dateDiff('minute', history_start, ${end}) - ${BASELINE_AGO.to}, ${MINUTES_PER_DAY}))`;
   const trend = DETECTOR_TESTS.find((t) => t.name === 'trend')!;
   const { sumW, scale } = trendConstants(trend.minutes);
   const fast = DETECTOR_TESTS.findIndex((t) => t.name === 'fast') + 1;
-  const thresholds = DETECTOR_TESTS.map((t) => num(surpriseThreshold(t)));
+  const longest = DETECTOR_TESTS.find((t) => t.minutes === LONGEST_WINDOW_MINUTES)!;
   const baseMinutes = DETECTOR.baselineMinutes;
   const spanMinutes = NOW_SPAN.to - NOW_SPAN.from + 1;
   const blocks = baseMinutes / DETECTOR.blockMinutes;
   const isBaseline = `ago BETWEEN ${BASELINE_AGO.from} AND ${BASELINE_AGO.to}`;
   const onDay = `days_ago BETWEEN 1 AND ${seasonDays}`;
-  // Every sum but the baseline's is linear, so it is taken once per rollup row; only the baseline keeps
-  // its 10-minute blocks apart, for the variance of the rate.
+  // Every sum is linear, so it is taken once per cell and then per scope; the baseline also keeps its
+  // 10-minute blocks apart (an array per cell), for the variance of the rate.
   const sums: [string, string][] = [
     ...DETECTOR_TESTS.map((t) => [`in_${t.name}`, `sumIf(events, ago <= ${t.minutes})`] as [string, string]),
     ['trend_weighted', `sumIf(events * (${trend.minutes + 1} - ago) / ${trend.minutes}, ago <= ${trend.minutes})`],
@@ -221,114 +226,166 @@ export function detectorSql(o: DetectorSqlOptions): string {
     ['season_now', `sumIf(events, ${onDay} AND tod_offset BETWEEN ${NOW_SPAN.from} AND ${NOW_SPAN.to})`],
     ['season_base', `sumIf(events, ${onDay} AND tod_offset BETWEEN ${BASELINE_AGO.from} AND ${BASELINE_AGO.to})`],
   ];
-  const total = (name: string) => `sum(${name})`;
-  const observed = DETECTOR_TESTS.map((t) => (t.name === 'trend' ? `${num(scale)} * ${total('trend_weighted')}` : total(`in_${t.name}`)));
-  const expected = DETECTOR_TESTS.map((t) => (t.name === 'trend' ? `${num(scale * sumW)} * rate` : `${t.minutes} * rate`));
-  // Excess in events per test, for explanatory power: the trend test's is that of its whole window.
-  const excess = DETECTOR_TESTS.map((t) => `${total(`in_${t.name}`)} - ${t.minutes} * rate`);
+  // One scalar column per test and measure (obs_1, exp_1, …): the scoring runs on every scope, and plain
+  // columns cost a fraction of per-row arrays and lambdas. Arrays are built for significant scopes only.
+  const tests = DETECTOR_TESTS.map((t, i) => ({
+    i: i + 1,
+    observed: t.name === 'trend' ? `${num(scale)} * trend_weighted` : `in_${t.name}`,
+    expected: t.name === 'trend' ? `${num(scale * sumW)} * rate` : `${t.minutes} * rate`,
+    // Excess in events, for explanatory power: the trend test's is that of its whole window.
+    excess: `in_${t.name} - ${t.minutes} * rate`,
+    threshold: num(surpriseThreshold(t)),
+  }));
+  const each = (f: (t: (typeof tests)[number]) => string, sep = ', ') => tests.map(f).join(sep);
+  const array = (name: string) => `[${each((t) => `${name}_${t.i}`)}]`;
+  const excessThenExpected = `(${each((t) => `ex_${t.i}`)}, ${each((t) => `exp_${t.i}`)})`;
+  const atBest = (tuple: string, offset: number) => `[${each((t) => `${tuple}.${offset + t.i}`)}][best]`;
+  const labels = `(${LABEL_COLUMNS.join(', ')})`;
 
   return `
 WITH
   toStartOfMinute(${o.endSql}) AS window_end,
-  (SELECT min(minute) FROM error_counts_1m WHERE minute >= toStartOfMinute(${o.endSql}) - INTERVAL ${DETECTOR.seasonDays + 1} DAY) AS history_start
-SELECT ${TUPLE_FIELDS.map((f, i) => `tupleElement(s, ${i + 1}) AS ${f}`).join(', ')},
-  observed[best] AS events, expected[best] AS expected_events,
-  is_leaf AND NOT arrayExists(a -> ${descendant('s', 'a')}
-    OR (${overlaps('a', 's')} AND NOT ${descendant('a', 's')} AND (a.8 > s.8 OR (a.8 = s.8 AND toString(a) < toString(s)))), leaves) AS reported
-FROM
-(
-  -- A leaf inside another leaf is part of that incident; of two overlapping leaves (an app across regions
-  -- and the region it fails in), the one with the stronger evidence speaks for both.
-  SELECT groupArray((s, is_leaf)) AS all, arrayMap(x -> x.1, arrayFilter(x -> x.2, all)) AS leaves
-  FROM
-  (
-    -- Explained by its parts along one label it leaves open (region, app, category, code); otherwise it
-    -- is a leaf: the most specific succinct explanation.
-    -- Not concentrated within a wider scope: a piece of a wider incident, not a leaf either.
-    SELECT s, NOT (${[1, 2, 4, 5].map((axis) => explainedAlong(axis)).join('\n      OR ')})
-      AND ${concentratedInParents()} AS is_leaf
-    FROM
-    (
-      SELECT groupArray(tuple(${TUPLE_FIELDS.join(', ')}, wider_region, wider_app, wider_signal)) AS significant
-      FROM
-      (
-        -- The scope one label wider, significant or not, by window: the row of the same partition with
-        -- that label empty ('' is "every").
-        SELECT *,
-          anyIf((excess, expected), region = '') OVER (PARTITION BY app_id, kind, category, code) AS wider_region,
-          anyIf((excess, expected), app_id = '') OVER (PARTITION BY region, kind, category, code) AS wider_app,
-          if(code != '',
-            anyIf((excess, expected), code = '') OVER (PARTITION BY region, app_id, kind, category),
-            anyIf((excess, expected), category = '') OVER (PARTITION BY region, app_id, kind)) AS wider_signal
-        FROM
-        (
-          SELECT
-            region, app_id, kind, category, code,
-            (${total('baseline')} + ${DETECTOR.baselinePseudoEvents}) / ${baseMinutes} AS trailing_rate,
-            greatest(${DETECTOR.rhythmMin}, least(${DETECTOR.rhythmMax},
-              ((${total('season_now')} + ${DETECTOR.seasonPseudoEvents}) / ${spanMinutes})
-              / ((${total('season_base')} + ${DETECTOR.seasonPseudoEvents}) / ${baseMinutes}))) AS rhythm,
-            trailing_rate * rhythm AS rate,
-            -- Squared coefficient of variation of the rate beyond Poisson, from the baseline's 10-minute
-            -- blocks (a block without events adds nothing to either sum: it counts as the zero it is).
-            ${total('baseline')} / ${blocks} AS block_mean,
-            if(${total('baseline')} >= ${DETECTOR.dispersionMinEvents},
-              greatest(${DETECTOR.noiseFloor}, (sum(baseline * baseline) / ${blocks} - block_mean * block_mean - block_mean) / (block_mean * block_mean)),
-              ${DETECTOR.noiseFloor}) AS wander,
-            [${observed.join(', ')}] AS observed,
-            [${expected.join(', ')}] AS expected,
-            [${excess.join(', ')}] AS excess,
-            -- Signed-root Poisson deviance, scaled down by the over-dispersion 1 + c²λ of each window; the
-            -- upper tail by erfc, kept finite.
-            arrayMap(lam -> 1 + wander * lam, expected) AS dispersion,
-            arrayMap((k, lam, phi) -> if(k > lam, sqrt(2 * (k * log(k / lam) - k + lam) / phi), 0), observed, expected, dispersion) AS z,
-            arrayMap(x -> -log10(greatest(0.5 * erfc(least(x, 37) / sqrt(2)), 1e-300)), z) AS surprise,
-            -- Still going on: the fast window is unusual too (loosely), so an incident that has ended
-            -- stops firing instead of lingering in a 30-minute sum.
-            surprise[${fast}] >= ${num(-Math.log10(DETECTOR.stillGoingAlpha))} AS still_going,
-            arrayMap((k, lam, sup, threshold) ->
-              if(still_going AND k >= ${DETECTOR.minRatio} * lam AND k - lam >= ${DETECTOR.minExcess}, sup / threshold, 0),
-              observed, expected, surprise, [${thresholds.join(', ')}]) AS scores,
-            arrayMax(scores) AS score,
-            arrayFirstIndex(x -> x = score, scores) AS best,
-            [${DETECTOR_TESTS.map((t) => `'${t.name}'`).join(', ')}][best] AS test
-          FROM
-          (
-            SELECT region, app_id, kind,
-              ${signalLevels.includes('category') ? 'cat' : "''"} AS category, ${signalLevels.includes('code') ? 'the_code' : "''"} AS code, block,
-              ${sums.map(([name]) => `sum(${name}) AS ${name}`).join(', ')}
-            FROM
-            (
-              SELECT region, app_id, code AS the_code, block,
-                ${KIND_OF_CODE} AS kind, ${CATEGORY_OF_CODE} AS cat,
-                ${sums.map(([name, sql]) => `${sql} AS ${name}`).join(',\n                ')}
-              FROM
-              (
-                SELECT region, app_id, code, category AS stored_category, events,
-                  dateDiff('minute', minute, ${end}) AS ago,
-                  intDiv(ago + ${MINUTES_PER_DAY / 2}, ${MINUTES_PER_DAY}) AS days_ago,
-                  ago - ${MINUTES_PER_DAY} * days_ago AS tod_offset,
-                  if(${isBaseline}, 1 + intDiv(ago - ${BASELINE_AGO.from}, ${DETECTOR.blockMinutes}), 0) AS block
-                FROM error_counts_1m
-                WHERE (${readRanges(end)})
-                  AND ${o.filterSql ?? '1'}
-              )
-              GROUP BY region, app_id, code, stored_category, block
-            )
-            GROUP BY GROUPING SETS (${sets.join(', ')})
-          )
-          GROUP BY region, app_id, kind, category, code
-        )
-        -- The finest cells (a code in one app in one region) are nobody's wider scope: only the
-        -- significant ones go through the windows.
-        WHERE score >= 1 OR region = '' OR app_id = '' OR code = ''
-      )
-      WHERE score >= 1
-      )
-      ARRAY JOIN significant AS s
+  (SELECT min(minute) FROM error_counts_1m WHERE minute >= toStartOfMinute(${o.endSql}) - INTERVAL ${DETECTOR.seasonDays + 1} DAY) AS history_start,
+  -- 1. The rollup's rows in the slots read: the last minutes, and the seasonal spans on previous days.
+  slots AS (
+    SELECT region, app_id, code, category AS stored_category, events,
+      dateDiff('minute', minute, ${end}) AS ago,
+      intDiv(ago + ${MINUTES_PER_DAY / 2}, ${MINUTES_PER_DAY}) AS days_ago,
+      ago - ${MINUTES_PER_DAY} * days_ago AS tod_offset,
+      if(${isBaseline}, 1 + intDiv(ago - ${BASELINE_AGO.from}, ${DETECTOR.blockMinutes}), 0) AS block
+    FROM error_counts_1m
+    WHERE (${readRanges(end)})
+      AND ${o.filterSql ?? '1'}
+  ),
+  -- 2. Per cell (region, app, code): the sums every test needs, and the baseline per 10-minute block.
+  cells AS (
+    SELECT region, app_id, code AS the_code, ${KIND_OF_CODE} AS kind, ${CATEGORY_OF_CODE} AS cat,
+      ${sums.map(([name, sql]) => `${sql} AS cell_${name}`).join(',\n      ')},
+      sumForEach(arrayMap(b -> if(block = b, events, 0), range(1, ${blocks + 1}))) AS baseline_blocks
+    FROM slots
+    GROUP BY region, app_id, code, stored_category
+  ),
+  -- 3. Per scope: every location crossed with every signal level, in one pass. A scope without events in
+  --    the longest window scores 0 in every test and is nobody's wider scope (a significant scope's wider
+  --    scopes hold its events): most scopes end here.
+  scopes AS (
+    SELECT region, app_id, kind,
+      ${signalLevels.includes('category') ? 'cat' : "''"} AS category, ${signalLevels.includes('code') ? 'the_code' : "''"} AS code,
+      ${sums.map(([name]) => `sum(cell_${name}) AS ${name}`).join(', ')},
+      arraySum(x -> x * x, sumForEach(baseline_blocks)) AS baseline_squares
+    FROM cells
+    GROUP BY GROUPING SETS (${sets.join(', ')})
+    HAVING in_${longest.name} > 0
+  ),
+  -- 4. The expectation: trailing level × daily rhythm (seasonal now / seasonal baseline, 1 without
+  --    history), and the over-dispersion of the baseline's 10-minute blocks (c², at least noiseFloor).
+  expected AS (
+    SELECT region, app_id, kind, category, code,
+      (baseline + ${DETECTOR.baselinePseudoEvents}) / ${baseMinutes} AS trailing_rate,
+      greatest(${DETECTOR.rhythmMin}, least(${DETECTOR.rhythmMax},
+        ((season_now + ${DETECTOR.seasonPseudoEvents}) / ${spanMinutes}) / ((season_base + ${DETECTOR.seasonPseudoEvents}) / ${baseMinutes}))) AS rhythm,
+      trailing_rate * rhythm AS rate,
+      baseline / ${blocks} AS block_mean,
+      if(baseline >= ${DETECTOR.dispersionMinEvents},
+        greatest(${DETECTOR.noiseFloor}, (baseline_squares / ${blocks} - block_mean * block_mean - block_mean) / (block_mean * block_mean)),
+        ${DETECTOR.noiseFloor}) AS wander,
+      ${each((t) => `${t.observed} AS obs_${t.i}, ${t.expected} AS exp_${t.i}, ${t.excess} AS ex_${t.i}`, ',\n      ')}
+    FROM scopes
+  ),
+  -- 5. Per test, the signed-root Poisson deviance scaled down by the over-dispersion 1 + c²λ, as a
+  --    surprise (−log10 of the upper tail, by erfc, kept finite).
+  tested AS (
+    SELECT region, app_id, kind, category, code, rhythm,
+      ${each((t) => `obs_${t.i}, exp_${t.i}, ex_${t.i}`)},
+      ${each((t) => `1 + wander * exp_${t.i} AS disp_${t.i}`)},
+      ${each((t) => `-log10(greatest(0.5 * erfc(least(if(obs_${t.i} > exp_${t.i}, sqrt(2 * (obs_${t.i} * log(obs_${t.i} / exp_${t.i}) - obs_${t.i} + exp_${t.i}) / disp_${t.i}), 0), 37) / sqrt(2)), 1e-300)) AS sup_${t.i}`, ',\n      ')}
+    FROM expected
+  ),
+  -- 6. Scores: surprise over the test's threshold, where the minimum effect size is met and the fast
+  --    window is itself unusual (loosely), so an incident that has ended stops firing instead of
+  --    lingering in a 30-minute sum. The finest cells (a code in one app in one region) are nobody's
+  --    wider scope: only the significant ones go on.
+  scored AS (
+    SELECT *,
+      ${each((t) => `if(sup_${fast} >= ${num(-Math.log10(DETECTOR.stillGoingAlpha))} AND obs_${t.i} >= ${DETECTOR.minRatio} * exp_${t.i} AND obs_${t.i} - exp_${t.i} >= ${DETECTOR.minExcess}, sup_${t.i} / ${t.threshold}, 0) AS score_${t.i}`, ',\n      ')},
+      greatest(${each((t) => `score_${t.i}`)}) AS score,
+      multiIf(${tests.slice(0, -1).map((t) => `score_${t.i} = score, ${t.i}`).join(', ')}, ${tests.length}) AS best
+    FROM tested
+    WHERE score >= 1 OR region = '' OR app_id = '' OR code = ''
+  ),
+  -- 7. The scope one label wider, significant or not (no region; no app; the category without the code,
+  --    or the kind without the category): the row of the same partition with that label empty.
+  widened AS (
+    SELECT *,
+      anyIf(${excessThenExpected}, region = '') OVER (PARTITION BY app_id, kind, category, code) AS wider_region,
+      anyIf(${excessThenExpected}, app_id = '') OVER (PARTITION BY region, kind, category, code) AS wider_app,
+      if(code != '',
+        anyIf(${excessThenExpected}, code = '') OVER (PARTITION BY region, app_id, kind, category),
+        anyIf(${excessThenExpected}, category = '') OVER (PARTITION BY region, app_id, kind)) AS wider_signal
+    FROM scored
+  ),
+  -- 8. The significant scopes, each with its best test's excess and expectation, and those of its wider scopes.
+  significant AS (
+    SELECT ${LABEL_COLUMNS.join(', ')}, best, score,
+      ${array('ex')} AS ex_all, ${array('exp')} AS exp_all, ex_all[best] AS ex_best, exp_all[best] AS exp_best,
+      ${(['region', 'app', 'signal'] as const).map((w) => `(${atBest(`wider_${w}`, 0)}, ${atBest(`wider_${w}`, tests.length)}) AS ${w}_wide`).join(',\n      ')},
+      tuple(${OUTPUT_FIELDS.map((f) => (f === 'test' ? `[${DETECTOR_TESTS.map((t) => `'${t.name}'`).join(', ')}][best]` : OUTPUT_ARRAYS[f] ? array(OUTPUT_ARRAYS[f]!) : f)).join(', ')}) AS out
+    FROM widened
+    WHERE score >= 1
+  ),
+  -- 9. Each significant scope meets its significant children in one group: it joins the group of its
+  --    own id, and, per axis, the group of its parent's id as a child. No pairwise comparison of scopes.
+  families AS (
+    SELECT anyIf((out, ${labels}, best, ex_best, exp_best, region_wide, app_wide, signal_wide), membership.1 = 0) AS me,
+      ${CHILD_AXES.map((axis) => `groupArrayIf((ex_all, exp_all), membership.1 = ${axis}) AS children_${axis}`).join(',\n      ')}
+    FROM significant
+    ARRAY JOIN [(0, ${scopeId(LABEL_COLUMNS)}), ${CHILD_AXES.map((axis) => `(${axis}, ${parentId(axis)})`).join(', ')}] AS membership
+    WHERE membership.2 != 0
+    GROUP BY membership.2
+    HAVING countIf(membership.1 = 0) = 1
+  ),
+  -- 10. Per axis, the largest child and the two largest children (excess, expected) at the scope's best test.
+  ranked AS (
+    SELECT me.1 AS out, me.2 AS k, me.3 AS best, me.4 AS ex_best, me.5 AS exp_best,
+      me.6 AS region_wide, me.7 AS app_wide, me.8 AS signal_wide, k.1 AS region, k.2 AS app_id, k.4 AS category,
+      ${CHILD_AXES.map((axis) => `arrayReverseSort(x -> x.1, arrayMap(v -> (v.1[best], v.2[best]), children_${axis})) AS sorted_${axis}`).join(',\n      ')}
+    FROM families
+  ),
+  -- 11. A leaf is a significant scope explained by no children along any open label, and concentrated
+  --     within each wider scope (one that is not is a piece of a wider incident, left to that scope).
+  leaves AS (
+    SELECT out,
+      NOT (${CHILD_AXES.map((axis) => explainedAlong(axis)).join('\n        OR ')})
+      AND (region = '' OR ${concentrated('ex_best', 'exp_best', 'region_wide.1', 'region_wide.2')})
+      AND (app_id = '' OR ${concentrated('ex_best', 'exp_best', 'app_wide.1', 'app_wide.2')})
+      AND (category = '' OR ${concentrated('ex_best', 'exp_best', 'signal_wide.1', 'signal_wide.2')}) AS is_leaf
+    FROM (
+      SELECT *, ${CHILD_AXES.map((axis) => `sorted_${axis}[1] AS top_${axis}, (arraySum(x -> x.1, arraySlice(sorted_${axis}, 1, 2)), arraySum(x -> x.2, arraySlice(sorted_${axis}, 1, 2))) AS pair_${axis}`).join(',\n        ')}
+      FROM ranked
+    )
+  ),
+  -- 12. A leaf inside another leaf is part of that incident; of two overlapping leaves (an app across
+  --     regions and the region it fails in), the one with the stronger evidence speaks for both.
+  incidents AS (
+    SELECT groupArray(out) AS outs, groupArray(is_leaf) AS leaf_flags,
+      ${LABEL_COLUMNS.map((c, i) => `arrayFilter((x, f) -> f, arrayMap(x -> x.${i + 1}, outs), leaf_flags) AS leaf_${c}`).join(',\n      ')},
+      arrayFilter((x, f) -> f, arrayMap(x -> x.8, outs), leaf_flags) AS leaf_score
+    FROM leaves
+  ),
+  -- 13. One row per significant scope again, each with every leaf's labels and score.
+  candidates AS (
+    SELECT ${OUTPUT_FIELDS.map((f, i) => `out.${i + 1} AS ${f}`).join(', ')}, is_leaf,
+      ${[...labelsOf('leaf_'), 'leaf_score'].join(', ')}
+    FROM incidents
+    ARRAY JOIN outs AS out, leaf_flags AS is_leaf
   )
-)
-ARRAY JOIN all.1 AS s, all.2 AS is_leaf
+SELECT ${OUTPUT_FIELDS.join(', ')},
+  observed[best] AS events, expected[best] AS expected_events,
+  is_leaf AND NOT arrayExists((${[...labelsOf('a_'), 'a_score'].join(', ')}) -> ${descendant([...LABEL_COLUMNS], labelsOf('a_'))}
+    OR (${overlaps(labelsOf('a_'), [...LABEL_COLUMNS])} AND NOT ${descendant(labelsOf('a_'), [...LABEL_COLUMNS])}
+      AND (a_score > score OR (a_score = score AND (${labelsOf('a_').join(', ')}) < (${LABEL_COLUMNS.join(', ')})))),
+    ${[...labelsOf('leaf_'), 'leaf_score'].join(', ')}) AS reported
+FROM candidates
 ORDER BY reported DESC, score DESC`;
 }
 

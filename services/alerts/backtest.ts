@@ -4,7 +4,7 @@
 // many values (bench/alerts.ts tunes static thresholds this way) from one pass over the data.
 import { SettingsMap } from '@clickhouse/client';
 import type { ClickHouseClient } from '../../lib/clickhouse/client.js';
-import { asOfFilter, evaluateRule, timeColumns, type RuleResult } from './evaluate-rule.js';
+import { asOfFilter, evaluateRules, timeColumns, type RuleResult } from './evaluate-rule.js';
 import type { Rule } from './rules.js';
 import { AlertStates } from './state.js';
 
@@ -67,7 +67,10 @@ export async function queryHistory(
     const tableFilters = asOfFilter(tables, now);
     const results = new Map<string, RuleResult>();
     const started = performance.now();
-    for (const rule of rules) results.set(rule.uid, await evaluateRule(client, rule, now, { queryTimeoutS: opts.queryTimeoutS, tableFilters }));
+    for (const [uid, outcome] of await evaluateRules(client, rules, now, { queryTimeoutS: opts.queryTimeoutS, tableFilters })) {
+      if ('error' in outcome) throw outcome.error;
+      results.set(uid, outcome.result);
+    }
     points.push({ at, results, queryMs: performance.now() - started });
     opts.onProgress?.(points.length, times.length);
   }

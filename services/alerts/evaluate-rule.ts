@@ -4,6 +4,7 @@
 // call this; the backtest adds an "as of" filter so that a replayed minute sees only what was stored then.
 import { SettingsMap } from '@clickhouse/client';
 import type { ClickHouseClient } from '../../lib/clickhouse/client.js';
+import { DETECTOR_RULE_LABELS, sharedDetectorSql } from '../../dashboards/alerts/detector-sql.js';
 import { expandAlertQuery } from '../../lib/grafana/plugin-macros.js';
 import { RULE_INTERVAL_MS, type Rule } from './rules.js';
 
@@ -47,31 +48,82 @@ export interface EvaluateOptions {
  * would, and ClickHouse's own clock (now(), today()), which some rules read directly, pinned to `now`.
  * Live the two are the same instant; in a backtest this is what puts the rule back in time.
  */
-export function ruleSql(rule: Rule, now: Date): string {
+export function ruleSql(rule: Pick<Rule, 'sql' | 'lookbackSeconds'>, now: Date): string {
   const sql = expandAlertQuery(rule.sql, { from: new Date(now.getTime() - rule.lookbackSeconds * 1000), to: now, intervalMs: RULE_INTERVAL_MS });
   const seconds = Math.floor(now.getTime() / 1000);
   return sql.replace(/\bnow\(\s*\)/gi, `toDateTime(${seconds}, 'UTC')`).replace(/\btoday\(\s*\)/gi, `toDate(toDateTime(${seconds}, 'UTC'))`);
 }
 
+async function rowsOf(client: ClickHouseClient, sql: string, opts: EvaluateOptions): Promise<Array<Record<string, unknown>>> {
+  const result = await client.query({
+    query: sql,
+    format: 'JSONEachRow',
+    ...(opts.signal ? { abort_signal: opts.signal } : {}),
+    clickhouse_settings: {
+      max_execution_time: opts.queryTimeoutS,
+      additional_table_filters: SettingsMap.from({ ...opts.tableFilters }),
+    },
+  });
+  return result.json<Record<string, unknown>>();
+}
+
+const failure = (uid: string, err: unknown) => new RuleQueryError(uid, err instanceof Error ? err.message : String(err), { cause: err });
+
 export async function evaluateRule(client: ClickHouseClient, rule: Rule, now: Date, opts: EvaluateOptions): Promise<RuleResult> {
   let raw: Array<Record<string, unknown>>;
   try {
-    const result = await client.query({
-      query: ruleSql(rule, now),
-      format: 'JSONEachRow',
-      ...(opts.signal ? { abort_signal: opts.signal } : {}),
-      clickhouse_settings: {
-        max_execution_time: opts.queryTimeoutS,
-        additional_table_filters: SettingsMap.from({ ...opts.tableFilters }),
-      },
-    });
-    raw = await result.json<Record<string, unknown>>();
+    raw = await rowsOf(client, ruleSql(rule, now), opts);
   } catch (err) {
-    throw new RuleQueryError(rule.uid, err instanceof Error ? err.message : String(err), { cause: err });
+    throw failure(rule.uid, err);
   }
-  const rows = raw.map((row) => instanceOf(rule, row));
-  return { rows, active: rows.filter((r) => r.value > rule.above) };
+  return resultOf(rule, raw.map((row) => instanceOf(rule, row)));
 }
+
+const resultOf = (rule: Rule, rows: InstanceRow[]): RuleResult => ({ rows, active: rows.filter((r) => r.value > rule.above) });
+
+/** One rule's outcome in `evaluateRules`: its result or why it failed, and how long its query took. */
+export type RuleOutcome = { result: RuleResult; seconds: number } | { error: RuleQueryError; seconds: number };
+
+/**
+ * Every rule at `now`. The rules on the shared detector (those with `detectorWhere` and the detector's
+ * labels) share one run of it: the detector is by far the most expensive query, and each of those rules
+ * only filters its reported scopes, so one run gives each the rows its own query would. The other rules
+ * run their own query. A failing query fails only the rules it serves.
+ */
+export async function evaluateRules(client: ClickHouseClient, rules: readonly Rule[], now: Date, opts: EvaluateOptions): Promise<Map<string, RuleOutcome>> {
+  const outcomes = new Map<string, RuleOutcome>();
+  const onDetector = rules.filter(
+    (r) => r.detectorWhere !== undefined && r.lookbackSeconds === rules.find((d) => d.detectorWhere !== undefined)?.lookbackSeconds && sameLabels(r.instanceLabels, DETECTOR_RULE_LABELS),
+  );
+  if (onDetector.length > 0 && !opts.signal?.aborted) {
+    const started = performance.now();
+    try {
+      const sql = ruleSql({ sql: sharedDetectorSql(onDetector.map((r) => r.detectorWhere!)), lookbackSeconds: onDetector[0]!.lookbackSeconds }, now);
+      const raw = await rowsOf(client, sql, opts);
+      const seconds = (performance.now() - started) / 1000;
+      onDetector.forEach((rule, i) => {
+        const mine = raw.filter((row) => (row.matches as unknown[])[i]);
+        outcomes.set(rule.uid, { result: resultOf(rule, mine.map(({ matches: _matches, ...row }) => instanceOf(rule, row))), seconds });
+      });
+    } catch (err) {
+      const seconds = (performance.now() - started) / 1000;
+      for (const rule of onDetector) outcomes.set(rule.uid, { error: err instanceof RuleQueryError ? err : failure(rule.uid, err), seconds });
+    }
+  }
+  for (const rule of rules) {
+    if (outcomes.has(rule.uid) || onDetector.includes(rule) || opts.signal?.aborted) continue;
+    const started = performance.now();
+    try {
+      const result = await evaluateRule(client, rule, now, opts);
+      outcomes.set(rule.uid, { result, seconds: (performance.now() - started) / 1000 });
+    } catch (err) {
+      outcomes.set(rule.uid, { error: err instanceof RuleQueryError ? err : failure(rule.uid, err), seconds: (performance.now() - started) / 1000 });
+    }
+  }
+  return outcomes;
+}
+
+const sameLabels = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /** Grafana's reading of a table row: the label columns as strings, the one other column as the value. */
 function instanceOf(rule: Rule, row: Record<string, unknown>): InstanceRow {

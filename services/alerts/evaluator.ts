@@ -6,7 +6,7 @@ import type { Config } from '../../lib/config.js';
 import type { Logger } from '../../lib/log.js';
 import type { Registry } from '../../lib/metrics.js';
 import { alertLabels, alertOf, postAlerts } from './alertmanager.js';
-import { evaluateRule } from './evaluate-rule.js';
+import { evaluateRules } from './evaluate-rule.js';
 import { createAlertMetrics } from './metrics.js';
 import { Notifier } from './notifier.js';
 import type { Rule } from './rules.js';
@@ -93,27 +93,26 @@ export function createAlertEvaluator(deps: AlertEvaluatorDeps): AlertEvaluator {
     const all: Transition[] = [];
     const failed: string[] = [];
     const { signal } = lifetime;
+    const outcomes = await evaluateRules(client, rules, at, { queryTimeoutS: config.queryTimeoutS, signal });
     for (const rule of rules) {
+      // Stopping is not a rule failure: the states stay as they were for the next process.
       if (signal.aborted) break;
-      const end = metrics.evaluationSeconds.startTimer({ rule: rule.uid });
-      try {
-        const result = await evaluateRule(client, rule, at, { queryTimeoutS: config.queryTimeoutS, signal });
-        const transitions = states.apply(rule, result, now);
-        all.push(...transitions);
-        for (const t of transitions) {
-          metrics.transitions.inc({ rule: rule.uid, to: t.kind });
-          if (t.kind === 'firing') logger.warn(describe(rule, t), `alert firing: ${rule.title}`);
-          else if (t.kind === 'resolved') logger.info(describe(rule, t), `alert resolved: ${rule.title}`);
-          else logger.debug(describe(rule, t), `alert ${t.kind}: ${rule.title}`);
-        }
-      } catch (err) {
-        // Stopping is not a rule failure: the states stay as they were for the next process.
-        if (signal.aborted) break;
+      const outcome = outcomes.get(rule.uid);
+      if (!outcome) continue;
+      metrics.evaluationSeconds.observe({ rule: rule.uid }, outcome.seconds);
+      if ('error' in outcome) {
         metrics.evaluationFailures.inc({ rule: rule.uid });
-        failed.push(`${rule.uid}: ${err instanceof Error ? err.message : String(err)}`);
-        logger.error({ err, rule: rule.uid }, 'alert rule evaluation failed');
-      } finally {
-        end();
+        failed.push(`${rule.uid}: ${outcome.error.message}`);
+        logger.error({ err: outcome.error, rule: rule.uid }, 'alert rule evaluation failed');
+        continue;
+      }
+      const transitions = states.apply(rule, outcome.result, now);
+      all.push(...transitions);
+      for (const t of transitions) {
+        metrics.transitions.inc({ rule: rule.uid, to: t.kind });
+        if (t.kind === 'firing') logger.warn(describe(rule, t), `alert firing: ${rule.title}`);
+        else if (t.kind === 'resolved') logger.info(describe(rule, t), `alert resolved: ${rule.title}`);
+        else logger.debug(describe(rule, t), `alert ${t.kind}: ${rule.title}`);
       }
     }
     for (const rule of rules) {

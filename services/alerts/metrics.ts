@@ -17,7 +17,7 @@ export function createAlertMetrics(registry: Registry): AlertMetrics {
     pending: new Gauge({ name: 'errpulse_alerts_pending', help: 'Alert instances pending (condition holds, pending period not over), per rule', labelNames: ['rule'], registers: [registry] }),
     evaluationSeconds: new Histogram({
       name: 'errpulse_alerts_evaluation_duration_seconds',
-      help: 'Time to run one rule query and apply its result',
+      help: 'Time of the query that evaluated the rule (the rules on the shared detector share one query)',
       labelNames: ['rule'],
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [registry],

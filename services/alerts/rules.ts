@@ -18,6 +18,8 @@ export interface Rule {
   title: string;
   group: string;
   sql: string;
+  /** For rules on the shared detector: the condition `sql` applies to its reported scopes (evaluate-rule.ts runs the detector once for all of them). */
+  detectorWhere?: string | undefined;
   instanceLabels: readonly string[];
   lookbackSeconds: number;
   above: number;
@@ -49,6 +51,7 @@ export function rulesFrom(specs: readonly AlertRule[] = ALERT_RULES, links: Rule
       title: spec.title,
       group: spec.group,
       sql: spec.sql,
+      detectorWhere: spec.detectorWhere,
       instanceLabels: spec.instanceLabels,
       lookbackSeconds: spec.lookbackSeconds,
       above: spec.above,

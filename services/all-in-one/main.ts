@@ -100,15 +100,17 @@ export async function main(config: Config, opts: StartOptions): Promise<void> {
       : undefined;
     if (alerts) stopping.push({ name: 'alert evaluator', stop: () => alerts.stop() });
     alerts?.start();
-    const detectorQueryTimeoutS = config.alerts.queryTimeoutS;
-    stopping.push(startStatusLoop({ status, worker, clickhouse: clickhouse.client, spikeQueryTimeoutS: detectorQueryTimeoutS, traffic, alerts, logger }));
+    stopping.push(startStatusLoop({ status, worker, traffic, alerts }));
 
     stopOnSignals([...stopping].reverse(), {
       logger,
-      // Closing the embedded engine waits for a detector query already running (it cannot be cancelled;
-      // max_execution_time ends it), so the budget has room for one.
+      // Closing the embedded engine waits for a rule query the evaluator had running (it cannot be
+      // cancelled; ALERTS_QUERY_TIMEOUT_S ends it), so with alerts on the budget has room for one.
       timeoutMs:
-        config.ingest.shutdownTimeoutMs + 5_000 + detectorQueryTimeoutS * 1000 + (broker.stopsBroker ? LOCAL_BROKER_STOP_TIMEOUT_MS : 0),
+        config.ingest.shutdownTimeoutMs +
+        5_000 +
+        (alerts ? config.alerts.queryTimeoutS * 1000 : 0) +
+        (broker.stopsBroker ? LOCAL_BROKER_STOP_TIMEOUT_MS : 0),
     });
   } catch (err) {
     // A failed start leaves nothing running behind it: a broker it started, a locked data folder.

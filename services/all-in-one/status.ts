@@ -1,7 +1,6 @@
 // What `errpulse start` shows while it runs, and how much history it generates first.
 import { formatCount } from '../../lib/status-line.js';
 import type { EvaluatorSnapshot } from '../alerts/evaluator.js';
-import type { ActiveSpike } from './queries.js';
 
 /**
  * History to generate before going live: enough for the spike detector's baseline, but never over
@@ -19,10 +18,8 @@ export interface StatusSnapshot {
   lag: number;
   ready: boolean;
   notReadyReason?: string | undefined;
-  /** undefined: not checked yet. */
-  spikes: ActiveSpike[] | undefined;
-  /** undefined: the alert evaluator is off. */
-  alerts?: Pick<EvaluatorSnapshot, 'firing' | 'failures'> | undefined;
+  /** undefined: the alert evaluator is off (`--no-alerts`). */
+  alerts: Pick<EvaluatorSnapshot, 'firing' | 'pending' | 'failures' | 'lastEvaluatedAt'> | undefined;
   /** undefined: the simulator is off. */
   simulator?: { sent: number; activeIncidents: string[]; failed?: string | undefined } | undefined;
 }
@@ -31,31 +28,27 @@ export function describeStatus(s: StatusSnapshot): string {
   const parts = [`in ${formatCount(s.eventsInPerSecond)}/s`, `lag ${formatCount(s.lag)}`, `stored ${formatCount(s.insertedTotal)}`];
   if (s.rejectedTotal > 0) parts.push(`dead-lettered ${formatCount(s.rejectedTotal)}`);
   if (!s.ready) parts.push(`ingest not ready: ${s.notReadyReason ?? 'unknown'}`);
-  if (s.spikes === undefined) parts.push('spikes: checking');
-  else if (s.spikes.length === 0) parts.push('spikes: none');
-  else {
-    const top = s.spikes
-      .slice(0, 2)
-      .map((k) => `${k.scope} ${k.region}/${k.app_id} ×${(k.observed / Math.max(k.expected, 1)).toFixed(1)}`)
-      .join(', ');
-    parts.push(`spikes: ${s.spikes.length} (${top}${s.spikes.length > 2 ? ', …' : ''})`);
-  }
-  if (s.alerts) parts.push(describeAlerts(s.alerts));
+  parts.push(s.alerts ? describeAlerts(s.alerts) : 'alerts: off');
   if (s.simulator?.failed) parts.push(`simulator stopped: ${s.simulator.failed}`);
   else if (s.simulator) parts.push(s.simulator.activeIncidents.length > 0 ? `incident: ${s.simulator.activeIncidents.join(', ')}` : 'no incident');
   return parts.join(' · ');
 }
 
-/** The built-in evaluator's part of the status line: what fires now, by rule and scope. */
-export function describeAlerts(a: Pick<EvaluatorSnapshot, 'firing' | 'failures'>): string {
+/**
+ * The built-in evaluator's part of the status line, from its last evaluation (no query of its own): what
+ * fires now, by rule and scope, how many are pending, and failing rules.
+ */
+export function describeAlerts(a: Pick<EvaluatorSnapshot, 'firing' | 'pending' | 'failures' | 'lastEvaluatedAt'>): string {
+  if (a.lastEvaluatedAt === undefined) return 'alerts: first evaluation running';
+  const pending = a.pending > 0 ? `, ${a.pending} pending` : '';
   const failing = a.failures.length > 0 ? ` (${a.failures.length} rule${a.failures.length === 1 ? '' : 's'} failing)` : '';
-  if (a.firing.length === 0) return `alerts: none firing${failing}`;
+  if (a.firing.length === 0) return `alerts: none firing${pending}${failing}`;
   const scope = (labels: Record<string, string>) =>
     Object.values(labels)
       .filter((v) => v !== '')
       .join('/') || 'platform';
   const top = a.firing.slice(0, 2).map((f) => `${f.rule} ${scope(f.labels)}`);
-  return `alerts: ${a.firing.length} firing (${top.join(', ')}${a.firing.length > 2 ? ', …' : ''})${failing}`;
+  return `alerts: ${a.firing.length} firing (${top.join(', ')}${a.firing.length > 2 ? ', …' : ''})${pending}${failing}`;
 }
 
 export interface BannerFacts {

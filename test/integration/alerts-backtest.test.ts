@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../lib/log.js';
 import { runBacktest, type BacktestResult } from '../../services/alerts/backtest.js';
-import { asOfFilter, evaluateRule, timeColumns } from '../../services/alerts/evaluate-rule.js';
+import { asOfFilter, evaluateRule, evaluateRules, timeColumns } from '../../services/alerts/evaluate-rule.js';
 import { rulesFrom, selectRules, type Rule } from '../../services/alerts/rules.js';
 import { matches, scoreBacktest, truthIncidents, type Score, type TruthIncident } from '../../services/alerts/score.js';
 import { createSimulation } from '../../services/simulator/generator.js';
@@ -101,4 +101,27 @@ describe('errpulse backtest on a seeded trace', () => {
     const live = await evaluateRule(ch.client, probe, at, { queryTimeoutS: 30 });
     expect(live.rows[0]!.value * 1000).toBe(LIVE_START + LIVE_MS - MINUTE);
   });
+
+  it('gives every rule on the shared detector, from one run of it, the rows of its own query', async () => {
+    const all = rulesFrom();
+    const shared = all.filter((r) => r.detectorWhere !== undefined);
+    expect(shared.length).toBeGreaterThanOrEqual(4);
+    const tables = await timeColumns(ch.client);
+    const sorted = (rows: Array<{ labels: Record<string, string>; value: number }>) => rows.map((r) => JSON.stringify([r.labels, r.value])).sort();
+    let reported = 0;
+    for (let minute = 0; minute <= LIVE_MS / MINUTE; minute += 5) {
+      const at = new Date(LIVE_START + minute * MINUTE);
+      const opts = { queryTimeoutS: 60, tableFilters: asOfFilter(tables, at) };
+      const outcomes = await evaluateRules(ch.client, all, at, opts);
+      for (const rule of all) {
+        const outcome = outcomes.get(rule.uid)!;
+        if ('error' in outcome) throw outcome.error;
+        const own = await evaluateRule(ch.client, rule, at, opts);
+        expect(sorted(outcome.result.rows), `${rule.uid} at minute ${minute}`).toEqual(sorted(own.rows));
+        reported += own.rows.length;
+      }
+    }
+    // The comparison saw alerts, not only empty answers.
+    expect(reported).toBeGreaterThan(0);
+  }, 300_000);
 });

@@ -252,7 +252,23 @@ describe('limits', () => {
     expect(folded.statusCode).toBe(200);
     expect((folded.json().series as Array<{ key: string }>).map((s) => s.key)).toEqual(['app-a', 'app-b', 'other']);
     const topTooLarge = await call('groupBy=app&top=3');
-    expect([topTooLarge.statusCode, topTooLarge.json().error.message]).toEqual([400, expect.stringContaining("'top' must be at most 2")]);
+    expect([topTooLarge.statusCode, topTooLarge.json().error]).toEqual([400, { code: 'ERR_BAD_REQUEST', message: expect.stringContaining("'top' must be at most 2") }]);
+  });
+
+  it('states the configured limits in the OpenAPI document: top\'s maximum, so it accepts nothing the server refuses, and the longest range', async () => {
+    const topOf = (document: OpenApiDocument) => document.paths['/v1/rates']?.get?.parameters?.find((p) => p.name === 'top');
+    const defaults = (await api.app.inject({ url: '/openapi.json' })).json() as OpenApiDocument;
+    expect(topOf(defaults)?.schema).toMatchObject({ minimum: 1, maximum: api.config.api.maxSeries });
+    const { app } = await appWith({ API_MAX_SERIES: '7' });
+    const narrowed = (await app.inject({ url: '/openapi.json' })).json() as OpenApiDocument;
+    expect(topOf(narrowed)).toMatchObject({ schema: { minimum: 1, maximum: 7 }, description: expect.stringContaining('at most 7 (API_MAX_SERIES)') });
+    // The longest range cannot be a schema keyword (it ties two parameters); every range's description says this server's.
+    const ranged = await appWith({ API_MAX_RANGE_DAYS: '9' });
+    const ranges = (await ranged.app.inject({ url: '/openapi.json' })).json() as OpenApiDocument;
+    for (const path of ['/v1/rates', '/v1/top', '/v1/quota', '/v1/events']) {
+      const from = ranges.paths[path]?.get?.parameters?.find((p) => p.name === 'from');
+      expect([path, from?.description]).toEqual([path, expect.stringContaining('at most 9 days before `to` (API_MAX_RANGE_DAYS)')]);
+    }
   });
 });
 
@@ -260,6 +276,7 @@ describe('limits', () => {
 interface OpenApiParameter {
   name: string;
   in: string;
+  description?: string;
   required?: boolean;
   schema?: object;
 }

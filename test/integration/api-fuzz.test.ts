@@ -58,7 +58,6 @@ it('passes every Schemathesis check on every operation', async () => {
     instantPattern: INSTANT_PATTERN,
     maxRangeDays: api.config.api.maxRangeDays,
     maxPoints: api.config.api.maxPoints,
-    maxSeries: api.config.api.maxSeries,
     intervalSeconds: INTERVAL_SECONDS,
     rangeDefaults: { '/v1/rates': RATES_DEFAULT_RANGE, '/v1/top': TOP_DEFAULT_RANGE, '/v1/quota': QUOTA_DEFAULT_RANGE, '/v1/events': EVENTS_DEFAULT_RANGE },
   };

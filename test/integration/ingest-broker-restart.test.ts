@@ -18,8 +18,7 @@ import { createSimulation } from '../../services/simulator/generator.js';
 import { runSimulation } from '../../services/simulator/run.js';
 import { openTestClickHouse, type TestClickHouse } from '../support/clickhouse.js';
 import { uniqueName, waitFor } from '../support/kafka.js';
-import { expectEveryEventOnce } from './ingest-harness.js';
-import { freePort, fullyCommitted, ingestTotals, produce, simulatedStream, topicTotals, workerConfig } from './ingest-support.js';
+import { expectEveryEventOnce, freePort, fullyCommitted, ingestTotals, produce, simulatedStream, topicTotals, workerConfig } from '../support/ingest.js';
 
 describe('ingest across a broker restart', () => {
   const brokerDir = mkdtempSync(join(tmpdir(), 'errpulse-test-restart-kafka-'));

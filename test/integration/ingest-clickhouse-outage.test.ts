@@ -7,8 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../lib/log.js';
 import { createIngestWorker } from '../../services/ingest/worker.js';
 import { createTopic, testBrokers, uniqueName, waitFor } from '../support/kafka.js';
-import { expectEveryEventOnce, useIngestTestStack } from './ingest-harness.js';
-import { committedTotal, fullyCommitted, ingestTotals, produce, simulatedStream, workerConfig } from './ingest-support.js';
+import { committedTotal, expectEveryEventOnce, fullyCommitted, ingestTotals, produce, simulatedStream, useIngestTestStack, workerConfig } from '../support/ingest.js';
 
 describe('ingest during a ClickHouse outage', () => {
   const stack = useIngestTestStack();

@@ -8,7 +8,7 @@ import { classifyInsertError, createInsert, insertIsolatingBadRows } from '../..
 import { RowSet } from '../../services/ingest/batch/row-set.js';
 import { toRow } from '../../services/ingest/transforms/to-row.js';
 import { openTestClickHouse, rows, type TestClickHouse } from '../support/clickhouse.js';
-import { ingestTotals } from './ingest-support.js';
+import { ingestTotals } from '../support/ingest.js';
 
 const NOW = Date.now() - 60_000;
 

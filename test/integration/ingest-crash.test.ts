@@ -15,8 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lib/config.js';
 import { decodeInFlight } from '../../services/ingest/protocol/commit-metadata.js';
 import { createTopic, testBrokers, testKafka, uniqueName, waitFor } from '../support/kafka.js';
-import { expectEveryEventOnce } from './ingest-harness.js';
-import { committedTotal, exited, freePort, fullyCommitted, ingestTotalsInChild, produce, simulatedStream, spawnIngestWorker, workerConfig } from './ingest-support.js';
+import { committedTotal, exited, expectEveryEventOnce, freePort, fullyCommitted, ingestTotalsInChild, produce, simulatedStream, spawnIngestWorker, workerConfig } from '../support/ingest.js';
 
 const EVENTS = 100_000;
 const KILLS = 5;

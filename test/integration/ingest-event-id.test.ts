@@ -12,8 +12,7 @@ import { loadConfig } from '../../lib/config.js';
 import { createLogger } from '../../lib/log.js';
 import { createIngestWorker } from '../../services/ingest/worker.js';
 import { createTopic, testBrokers, uniqueName, waitFor } from '../support/kafka.js';
-import { useIngestTestStack } from './ingest-harness.js';
-import { exited, freePort, fullyCommitted, ingestTotals, ingestTotalsInChild, produce, simulatedStream, spawnIngestWorker, workerConfig, type IngestTotals } from './ingest-support.js';
+import { exited, freePort, fullyCommitted, ingestTotals, ingestTotalsInChild, produce, simulatedStream, spawnIngestWorker, useIngestTestStack, workerConfig, type IngestTotals } from '../support/ingest.js';
 
 /** `events` rows, each (partition, eventId) and (partition, offset) once, and `events` in every rollup. */
 function expectStoredOnce(totals: IngestTotals, events: number): void {

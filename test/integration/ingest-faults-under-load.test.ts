@@ -17,8 +17,7 @@ import { DLQ_HEADERS } from '../../services/ingest/sinks/dead-letter.js';
 import { createIngestWorker, type IngestWorker } from '../../services/ingest/worker.js';
 import { loadMessageFixtures } from '../fixtures/messages/load.js';
 import { createTopic, testBrokers, uniqueName, waitFor } from '../support/kafka.js';
-import { expectEveryEventOnce, useIngestTestStack } from './ingest-harness.js';
-import { committedTotal, fullyCommitted, ingestTotals, produce, producePaced, simulatedStream, topicTotals, workerConfig, type StreamMessage } from './ingest-support.js';
+import { committedTotal, expectEveryEventOnce, fullyCommitted, ingestTotals, produce, producePaced, simulatedStream, topicTotals, useIngestTestStack, workerConfig, type StreamMessage } from '../support/ingest.js';
 
 const OUTAGE_S = Number(process.env.ERRPULSE_FAULT_OUTAGE_S ?? 12);
 const RATE = Number(process.env.ERRPULSE_FAULT_RATE ?? 1_500);

@@ -10,8 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../lib/log.js';
 import { createIngestWorker, type IngestWorker } from '../../services/ingest/worker.js';
 import { createTopic, testBrokers, testKafka, uniqueName, waitFor } from '../support/kafka.js';
-import { expectEveryEventOnce, useIngestTestStack } from './ingest-harness.js';
-import { fullyCommitted, ingestTotals, produce, simulatedStream, workerConfig } from './ingest-support.js';
+import { expectEveryEventOnce, fullyCommitted, ingestTotals, produce, simulatedStream, useIngestTestStack, workerConfig } from '../support/ingest.js';
 
 describe('two ingest workers in one group', () => {
   const stack = useIngestTestStack();

@@ -10,8 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lib/config.js';
 import { createTopic, testBrokers, uniqueName, waitFor } from '../support/kafka.js';
-import { expectEveryEventOnce, useTestBroker } from './ingest-harness.js';
-import { exited, freePort, fullyCommitted, ingestTotalsInChild, produce, simulatedStream, spawnIngestWorker, workerConfig } from './ingest-support.js';
+import { exited, expectEveryEventOnce, freePort, fullyCommitted, ingestTotalsInChild, produce, simulatedStream, spawnIngestWorker, useTestBroker, workerConfig } from '../support/ingest.js';
 
 const EVENTS = 6_000;
 

@@ -10,8 +10,7 @@ import { createIngestWorker, type IngestWorker } from '../../services/ingest/wor
 import { loadMessageFixtures } from '../fixtures/messages/load.js';
 import { rows } from '../support/clickhouse.js';
 import { createTopic, testBrokers, uniqueName, waitFor } from '../support/kafka.js';
-import { expectEveryEventOnce, useIngestTestStack } from './ingest-harness.js';
-import { fullyCommitted, ingestTotals, produce, simulatedStream, workerConfig } from './ingest-support.js';
+import { expectEveryEventOnce, fullyCommitted, ingestTotals, produce, simulatedStream, useIngestTestStack, workerConfig } from '../support/ingest.js';
 
 describe('ingest worker', () => {
   const stack = useIngestTestStack();

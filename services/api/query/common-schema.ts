@@ -1,5 +1,6 @@
 // Query-string parameters several endpoints share beyond the filters: the time range.
 import { Type } from '@fastify/type-provider-typebox';
+import type { Config } from '../../../lib/config.js';
 import { INSTANT_MAX_LENGTH, INSTANT_PATTERN, INSTANT_SYNTAX } from './time-range.js';
 
 // The pattern is the parser's own (time-range.ts), so every value matching it is read and nothing else is.
@@ -16,7 +17,13 @@ export const instantParameter = (what: string, defaultText: string, examples: st
     }),
   );
 
-export const rangeQuerySchema = (defaults: { from: string; to: string }) => ({
-  from: instantParameter('Start of the range (inclusive)', defaults.from, ['now-6h', 'now-1d/d']),
+export type RangeLimits = Pick<Config['api'], 'maxRangeDays'>;
+
+/**
+ * `from` and `to`, stating this server's longest range (API_MAX_RANGE_DAYS): OpenAPI cannot express a
+ * limit on the distance between two parameters, so the description says it, with the configured value.
+ */
+export const rangeQuerySchema = (defaults: { from: string; to: string }, maxRangeDays: number) => ({
+  from: instantParameter(`Start of the range (inclusive), at most ${maxRangeDays} days before \`to\` (API_MAX_RANGE_DAYS)`, defaults.from, ['now-6h', 'now-1d/d']),
   to: instantParameter('End of the range (exclusive)', defaults.to, ['now', 'now/d']),
 });

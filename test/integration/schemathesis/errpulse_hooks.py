@@ -131,18 +131,6 @@ def single(query, name):
     return value[0] if isinstance(value, list) and len(value) == 1 else value
 
 
-def integer(query, name):
-    """An integer parameter; the coverage phase sends some as text. None when absent or not one."""
-    value = single(query, name)
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and re.fullmatch(r"-?\d{1,12}", value):
-        return int(value)
-    return None
-
-
 def breaks_a_joint_rule(path, query):
     now = int(time.time() * 1000)
     defaults = RULES["rangeDefaults"].get(path)
@@ -158,9 +146,6 @@ def breaks_a_joint_rule(path, query):
                 step_ms = step * 1000
                 if (math.ceil(end / step_ms) - start // step_ms) > RULES["maxPoints"]:
                     return True
-    top = integer(query, "top")
-    if path == "/v1/rates" and top is not None and top > RULES["maxSeries"]:
-        return True
     cursor = single(query, "cursor")
     if path == "/v1/events" and isinstance(cursor, str) and CURSOR.match(cursor) and not cursor_decodes(cursor):
         return True

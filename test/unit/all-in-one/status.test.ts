@@ -20,27 +20,33 @@ describe('backfillFor', () => {
 });
 
 describe('describeStatus', () => {
-  const base: StatusSnapshot = { eventsInPerSecond: 21.4, insertedTotal: 12345, rejectedTotal: 0, lag: 3, ready: true, spikes: [] };
+  const evaluated = { firing: [], pending: 0, failures: [], lastEvaluatedAt: '2026-06-01T00:01:05.000Z' };
+  const base: StatusSnapshot = { eventsInPerSecond: 21.4, insertedTotal: 12345, rejectedTotal: 0, lag: 3, ready: true, alerts: evaluated };
 
-  it('shows rate, lag, stored count and spikes', () => {
-    expect(describeStatus(base)).toBe('in 21/s · lag 3 · stored 12,345 · spikes: none');
-    expect(describeStatus({ ...base, spikes: undefined })).toContain('spikes: checking');
+  it('shows rate, lag, stored count and the alert evaluator\'s last evaluation', () => {
+    expect(describeStatus(base)).toBe('in 21/s · lag 3 · stored 12,345 · alerts: none firing');
   });
 
-  it('shows what the alert evaluator fires, by rule and scope, and failing rules', () => {
-    expect(describeStatus({ ...base, alerts: { firing: [], failures: [] } })).toContain('alerts: none firing');
+  it('says alerts are off without the evaluator, and when its first evaluation has not finished', () => {
+    expect(describeStatus({ ...base, alerts: undefined })).toBe('in 21/s · lag 3 · stored 12,345 · alerts: off');
+    const { lastEvaluatedAt: _, ...notYet } = evaluated;
+    expect(describeStatus({ ...base, alerts: notYet })).toContain('alerts: first evaluation running');
+  });
+
+  it('shows what the alert evaluator fires, by rule and scope, what is pending, and failing rules', () => {
+    expect(describeStatus({ ...base, alerts: { ...evaluated, pending: 2 } })).toContain('alerts: none firing, 2 pending');
     const firing = (rule: string, labels: Record<string, string>) => ({ rule, labels, since: '2026-06-01T00:00:00.000Z' });
     const text = describeStatus({
       ...base,
-      alerts: { firing: [firing('Server failures', { region: 'eu', app_id: '', kind: 'server_failure' }), firing('Unknown code', { code: 'ERR_X' }), firing('Quota', { app_id: 'a' })], failures: ['r: boom'] },
+      alerts: {
+        ...evaluated,
+        firing: [firing('Server failures', { region: 'eu', app_id: '', kind: 'server_failure' }), firing('Unknown code', { code: 'ERR_X' }), firing('Quota', { app_id: 'a' })],
+        pending: 1,
+        failures: ['r: boom'],
+      },
     });
-    expect(text).toContain('alerts: 3 firing (Server failures eu/server_failure, Unknown code ERR_X, …) (1 rule failing)');
-  });
-
-  it('names the strongest spikes with how far above normal they are', () => {
-    const spike = (scope: string, observed: number, expected: number) => ({ scope, region: 'eu', app_id: 'app-1', observed, expected, score: 10 });
-    const text = describeStatus({ ...base, spikes: [spike('ERR_WS', 120, 4), spike('AUTH_ERR', 40, 0), spike('ERR_PLAN', 30, 2)] });
-    expect(text).toContain('spikes: 3 (ERR_WS eu/app-1 ×30.0, AUTH_ERR eu/app-1 ×40.0, …)');
+    expect(text).toContain('alerts: 3 firing (Server failures eu/server_failure, Unknown code ERR_X, …), 1 pending (1 rule failing)');
+    expect(describeStatus({ ...base, alerts: { ...evaluated, firing: [firing('Platform burst', { region: '', app_id: '' })] } })).toContain('alerts: 1 firing (Platform burst platform)');
   });
 
   it('says when ingest is not ready, events were dead-lettered, or the simulator stopped', () => {

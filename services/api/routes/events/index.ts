@@ -11,7 +11,7 @@ import { eventsQuery, type EventRow } from './queries.js';
 import { EVENTS_DEFAULT_LIMIT, EVENTS_DEFAULT_RANGE, eventsSchema } from './schema.js';
 
 export const eventsRoutes: FastifyPluginAsyncTypebox<QueryRouteOptions> = async (app, { config, runner }) => {
-  app.get('', { schema: { ...eventsSchema, security: BEARER_SECURITY } }, async (request) => {
+  app.get('', { schema: { ...eventsSchema(config), security: BEARER_SECURITY } }, async (request) => {
     const query = request.query;
     const range = resolveRange(query, EVENTS_DEFAULT_RANGE, new Date(), config.maxRangeDays);
     if (!range.ok) throw new ApiError(400, 'ERR_BAD_REQUEST', range.error);

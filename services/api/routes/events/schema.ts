@@ -1,15 +1,16 @@
 import { Type, type Static } from '@fastify/type-provider-typebox';
 import { ERROR_RESPONSES } from '../../errors.js';
-import { rangeQuerySchema } from '../../query/common-schema.js';
+import { rangeQuerySchema, type RangeLimits } from '../../query/common-schema.js';
 import { filterQuerySchema, httpStatusQuerySchema } from '../../query/filters.js';
 
 export const EVENTS_DEFAULT_RANGE = { from: 'now-24h', to: 'now' };
 export const EVENTS_DEFAULT_LIMIT = 100;
 export const EVENTS_MAX_LIMIT = 1000;
 
-export const EventsQuery = Type.Object(
+/** The range limit is this server's (API_MAX_RANGE_DAYS), so the OpenAPI document states it. */
+export const eventsQuery = (limits: RangeLimits) => Type.Object(
   {
-    ...rangeQuerySchema(EVENTS_DEFAULT_RANGE),
+    ...rangeQuerySchema(EVENTS_DEFAULT_RANGE, limits.maxRangeDays),
     limit: Type.Optional(
       Type.Integer({ minimum: 1, maximum: EVENTS_MAX_LIMIT, default: EVENTS_DEFAULT_LIMIT, description: 'Events per page' }),
     ),
@@ -21,7 +22,7 @@ export const EventsQuery = Type.Object(
   },
   { additionalProperties: false },
 );
-export type EventsQueryValues = Static<typeof EventsQuery>;
+export type EventsQueryValues = Static<ReturnType<typeof eventsQuery>>;
 
 const nullable = <T extends ReturnType<typeof Type.Integer> | ReturnType<typeof Type.Number>>(schema: T) => Type.Union([schema, Type.Null()]);
 
@@ -52,12 +53,12 @@ export const EventsResponse = Type.Object({
   nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as cursor for the next (older) page; null on the last page' }),
 });
 
-export const eventsSchema = {
+export const eventsSchema = (limits: RangeLimits) => ({
   summary: 'Recent raw events, newest first',
   description:
     'Raw events matching the filters, newest first, `limit` per page (at most 1000). Follow nextCursor for older events; ' +
     'pages stay consistent when events share a timestamp.',
   tags: ['events'],
-  querystring: EventsQuery,
+  querystring: eventsQuery(limits),
   response: { 200: EventsResponse, ...ERROR_RESPONSES },
-};
+});

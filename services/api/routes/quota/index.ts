@@ -55,7 +55,7 @@ export function rankApps(rows: readonly QuotaRow[]) {
 }
 
 export const quotaRoutes: FastifyPluginAsyncTypebox<QueryRouteOptions> = async (app, { config, runner }) => {
-  app.get('', { schema: { ...quotaSchema, security: BEARER_SECURITY } }, async (request) => {
+  app.get('', { schema: { ...quotaSchema(config), security: BEARER_SECURITY } }, async (request) => {
     const query = request.query;
     const range = resolveRange(query, QUOTA_DEFAULT_RANGE, new Date(), config.maxRangeDays);
     if (!range.ok) throw new ApiError(400, 'ERR_BAD_REQUEST', range.error);

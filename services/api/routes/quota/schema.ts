@@ -1,22 +1,23 @@
 import { Type, type Static } from '@fastify/type-provider-typebox';
 import { codesOfKind } from '../../../../lib/catalog/index.js';
 import { ERROR_RESPONSES } from '../../errors.js';
-import { rangeQuerySchema } from '../../query/common-schema.js';
+import { rangeQuerySchema, type RangeLimits } from '../../query/common-schema.js';
 import { filterQuerySchema } from '../../query/filters.js';
 
 export const QUOTA_DEFAULT_RANGE = { from: 'now-24h', to: 'now' };
 export const QUOTA_DEFAULT_LIMIT = 50;
 
-export const QuotaQuery = Type.Object(
+/** The range limit is this server's (API_MAX_RANGE_DAYS), so the OpenAPI document states it. */
+export const quotaQuery = (limits: RangeLimits) => Type.Object(
   {
-    ...rangeQuerySchema(QUOTA_DEFAULT_RANGE),
+    ...rangeQuerySchema(QUOTA_DEFAULT_RANGE, limits.maxRangeDays),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: QUOTA_DEFAULT_LIMIT, description: 'How many apps to return, most affected first' })),
     app: filterQuerySchema.app,
     region: filterQuerySchema.region,
   },
   { additionalProperties: false },
 );
-export type QuotaQueryValues = Static<typeof QuotaQuery>;
+export type QuotaQueryValues = Static<ReturnType<typeof quotaQuery>>;
 
 const counts = {
   count: Type.Integer({ description: 'Events in the window' }),
@@ -40,12 +41,12 @@ export const QuotaResponse = Type.Object({
   ),
 });
 
-export const quotaSchema = {
+export const quotaSchema = (limits: RangeLimits) => ({
   summary: 'Apps hitting their plan limits',
   description:
     `Per app, the codes of kind limit (plan, quota, subscription, rate and capacity limits: ${codesOfKind('limit').join(', ')}): counts, the trend against the previous window, first and last seen, ranked by count. ` +
     'Reads the raw events, so the window is exact to the millisecond and covers at most RAW_RETENTION_DAYS.',
   tags: ['analytics'],
-  querystring: QuotaQuery,
+  querystring: quotaQuery(limits),
   response: { 200: QuotaResponse, ...ERROR_RESPONSES },
-};
+});

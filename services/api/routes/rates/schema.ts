@@ -1,4 +1,5 @@
 import { Type, type Static } from '@fastify/type-provider-typebox';
+import type { Config } from '../../../../lib/config.js';
 import { ERROR_RESPONSES } from '../../errors.js';
 import { rangeQuerySchema } from '../../query/common-schema.js';
 import { StringEnum, filterQuerySchema, httpStatusQuerySchema } from '../../query/filters.js';
@@ -7,30 +8,40 @@ import { AUTO_INTERVAL_MAX_POINTS, INTERVAL_CHOICES } from '../../query/time-ran
 
 export const RATES_DEFAULT_RANGE = { from: 'now-24h', to: 'now' };
 
-export const RatesQuery = Type.Object(
-  {
-    ...rangeQuerySchema(RATES_DEFAULT_RANGE),
-    interval: Type.Optional(
-      StringEnum(INTERVAL_CHOICES, {
-        default: 'auto',
-        description: `Bucket length; auto picks the finest that keeps a series within ${AUTO_INTERVAL_MAX_POINTS} points. The range is widened to whole buckets.`,
-      }),
-    ),
-    groupBy: Type.Optional(
-      Type.Array(StringEnum(DIMENSIONS), {
-        maxItems: 2,
-        description: 'One or two dimensions to split the series by (repeat the parameter or separate with a comma)',
-      }),
-    ),
-    top: Type.Optional(
-      Type.Integer({ minimum: 1, maximum: 100_000, description: 'Keep the N largest series and fold the rest into one series keyed "other"; at most API_MAX_SERIES (500 by default)' }),
-    ),
-    ...filterQuerySchema,
-    ...httpStatusQuerySchema,
-  },
-  { additionalProperties: false },
-);
-export type RatesQueryValues = Static<typeof RatesQuery>;
+/** The configured limits the query string is held to; the schema states them, so the OpenAPI document is exact. */
+export type RatesLimits = Pick<Config['api'], 'maxSeries' | 'maxPoints' | 'maxRangeDays'>;
+
+export const ratesQuery = (limits: RatesLimits) =>
+  Type.Object(
+    {
+      ...rangeQuerySchema(RATES_DEFAULT_RANGE, limits.maxRangeDays),
+      interval: Type.Optional(
+        StringEnum(INTERVAL_CHOICES, {
+          default: 'auto',
+          description:
+            `Bucket length; auto picks the finest that keeps a series within ${Math.min(AUTO_INTERVAL_MAX_POINTS, limits.maxPoints)} points. ` +
+            `The range is widened to whole buckets, and a series may hold at most ${limits.maxPoints} points (API_MAX_POINTS).`,
+        }),
+      ),
+      groupBy: Type.Optional(
+        Type.Array(StringEnum(DIMENSIONS), {
+          maxItems: 2,
+          description: 'One or two dimensions to split the series by (repeat the parameter or separate with a comma)',
+        }),
+      ),
+      top: Type.Optional(
+        Type.Integer({
+          minimum: 1,
+          maximum: limits.maxSeries,
+          description: `Keep the N largest series and fold the rest into one series keyed "other"; at most ${limits.maxSeries} (API_MAX_SERIES)`,
+        }),
+      ),
+      ...filterQuerySchema,
+      ...httpStatusQuerySchema,
+    },
+    { additionalProperties: false },
+  );
+export type RatesQueryValues = Static<ReturnType<typeof ratesQuery>>;
 
 const optionalText = () => Type.Optional(Type.String());
 const dimensionValues = Type.Object(
@@ -61,12 +72,12 @@ export const RatesResponse = Type.Object({
   ),
 });
 
-export const ratesSchema = {
+export const ratesSchema = (limits: RatesLimits) => ({
   summary: 'Error counts and rates over time',
   description:
     'A time series of error counts, optionally split by one or two dimensions, with every bucket present (zero when empty). ' +
     'Reads the per-minute or hourly rollups, or the raw events when a filter needs them (httpStatus).',
   tags: ['analytics'],
-  querystring: RatesQuery,
+  querystring: ratesQuery(limits),
   response: { 200: RatesResponse, ...ERROR_RESPONSES },
-};
+});

@@ -14,7 +14,7 @@ import { TOP_DEFAULTS, TOP_DEFAULT_RANGE, topSchema } from './schema.js';
 const UNCATALOGUED = 'Not in the error catalog.';
 
 export const topRoutes: FastifyPluginAsyncTypebox<QueryRouteOptions> = async (app, { config, runner }) => {
-  app.get('', { schema: { ...topSchema, security: BEARER_SECURITY } }, async (request) => {
+  app.get('', { schema: { ...topSchema(config), security: BEARER_SECURITY } }, async (request) => {
     const query = request.query;
     const dimension = query.dimension ?? TOP_DEFAULTS.dimension;
     const range = resolveRange(query, TOP_DEFAULT_RANGE, new Date(), config.maxRangeDays);

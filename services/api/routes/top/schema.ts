@@ -1,6 +1,6 @@
 import { Type, type Static } from '@fastify/type-provider-typebox';
 import { ERROR_RESPONSES } from '../../errors.js';
-import { rangeQuerySchema } from '../../query/common-schema.js';
+import { rangeQuerySchema, type RangeLimits } from '../../query/common-schema.js';
 import { StringEnum, filterQuerySchema, httpStatusQuerySchema } from '../../query/filters.js';
 import { DIMENSIONS } from '../../query/sources.js';
 
@@ -8,10 +8,11 @@ export const TOP_DEFAULT_RANGE = { from: 'now-1h', to: 'now' };
 export const TOP_SORTS = ['count', 'increase', 'decrease'] as const;
 export const TOP_DEFAULTS = { dimension: 'code', limit: 10, sort: 'count' } as const;
 
-export const TopQuery = Type.Object(
+/** The range limit is this server's (API_MAX_RANGE_DAYS), so the OpenAPI document states it. */
+export const topQuery = (limits: RangeLimits) => Type.Object(
   {
     dimension: Type.Optional(StringEnum(DIMENSIONS, { default: TOP_DEFAULTS.dimension, description: 'What to rank' })),
-    ...rangeQuerySchema(TOP_DEFAULT_RANGE),
+    ...rangeQuerySchema(TOP_DEFAULT_RANGE, limits.maxRangeDays),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: TOP_DEFAULTS.limit, description: 'How many values to return' })),
     sort: Type.Optional(
       StringEnum(TOP_SORTS, {
@@ -24,7 +25,7 @@ export const TopQuery = Type.Object(
   },
   { additionalProperties: false },
 );
-export type TopQueryValues = Static<typeof TopQuery>;
+export type TopQueryValues = Static<ReturnType<typeof topQuery>>;
 
 const window = Type.Object({ from: Type.String(), to: Type.String() });
 
@@ -51,12 +52,12 @@ export const TopResponse = Type.Object({
   ),
 });
 
-export const topSchema = {
+export const topSchema = (limits: RangeLimits) => ({
   summary: 'Top values of one dimension, against the previous window',
   description:
     'Ranks the values of a dimension (code, category, kind, app, region, fault, or the deprecated family) over a window and compares each with the window of equal length before it. ' +
     'The window is widened to whole minutes.',
   tags: ['analytics'],
-  querystring: TopQuery,
+  querystring: topQuery(limits),
   response: { 200: TopResponse, ...ERROR_RESPONSES },
-};
+});

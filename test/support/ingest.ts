@@ -1,17 +1,23 @@
-// Helpers of the ingest integration tests (test/integration/ingest*.test.ts). No vitest imports: the
-// child processes of the crash test load this file too.
+// Helpers of the ingest integration tests (test/integration/ingest*.test.ts): simulated streams, producers,
+// worker configs and child processes, exact-once totals, and the vitest-side stack and assertions. Child
+// processes (the crash and stdin tests' workers, ingestTotalsInChild) load this file too; they only
+// import vitest's functions, never call them.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Partitioners, type Admin, type Kafka } from 'kafkajs';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { ClickHouse } from '../../lib/clickhouse/client.js';
 import { findEntry, UNKNOWN_CATEGORY } from '../../lib/catalog/index.js';
 import { loadConfig, type Config } from '../../lib/config.js';
 import { PROJECT_ROOT } from '../../lib/paths.js';
 import { benchEvents, pastStart } from '../../bench/ingest-events.js';
 
-export { freePort } from '../support/ports.js';
+import { openTestClickHouse, type TestClickHouse } from './clickhouse.js';
+import { testKafka } from './kafka.js';
+
+export { freePort } from './ports.js';
 
 export interface StreamMessage {
   key: string;
@@ -171,7 +177,7 @@ export async function ingestTotals(ch: ClickHouse): Promise<IngestTotals> {
 export async function ingestTotalsInChild(config: Config['clickhouse']): Promise<IngestTotals> {
   const code = `
     const { connectClickHouse } = await import(${moduleUrl('lib/clickhouse/client.ts')});
-    const { ingestTotals } = await import(${moduleUrl('test/integration/ingest-support.ts')});
+    const { ingestTotals } = await import(${moduleUrl('test/support/ingest.ts')});
     const ch = await connectClickHouse(${JSON.stringify(config)});
     try { process.stdout.write(JSON.stringify(await ingestTotals(ch))); } finally { await ch.close(); }
   `;
@@ -233,4 +239,47 @@ export async function topicTotals(ch: ClickHouse, topic: string): Promise<{ raw:
     })
   ).json<{ raw: number; offsets: number; ids: number }>();
   return { raw: Number(row?.raw ?? 0), distinctOffsets: Number(row?.offsets ?? 0), distinctEventIds: Number(row?.ids ?? 0) };
+}
+
+export interface IngestTestStack {
+  kafka: Kafka;
+  admin: Admin;
+  ch: TestClickHouse;
+}
+
+/**
+ * The test stack's broker (a client and a connected admin) and a ClickHouse of the file's own, opened
+ * before its tests and closed after them. Read the fields inside tests, not at module level.
+ */
+export function useIngestTestStack(): IngestTestStack {
+  const stack = useTestBroker() as IngestTestStack;
+  beforeAll(async () => {
+    stack.ch = await openTestClickHouse();
+  });
+  afterAll(async () => {
+    await stack.ch?.close();
+  });
+  return stack;
+}
+
+/** The test stack's broker only, for files whose workers run in child processes that own ClickHouse. */
+export function useTestBroker(): Pick<IngestTestStack, 'kafka' | 'admin'> {
+  const stack = {} as Pick<IngestTestStack, 'kafka' | 'admin'>;
+  beforeAll(async () => {
+    stack.kafka = testKafka();
+    stack.admin = stack.kafka.admin();
+    await stack.admin.connect();
+  });
+  afterAll(async () => {
+    await stack.admin?.disconnect();
+  });
+  return stack;
+}
+
+/** Exactly once: `events` rows, no (partition, offset) twice, and `events` counted in every rollup. */
+export function expectEveryEventOnce(totals: IngestTotals, events: number): void {
+  expect(totals.raw).toBe(events);
+  expect(totals.distinctOffsets).toBe(events);
+  expect(Object.keys(totals.rollups).length).toBeGreaterThanOrEqual(2);
+  for (const [table, counted] of Object.entries(totals.rollups)) expect([table, counted]).toEqual([table, events]);
 }
