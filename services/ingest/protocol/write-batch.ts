@@ -2,15 +2,14 @@
 // whatever crashes when, every message of the range is counted once. The steps, in this order:
 //   1. commit the range's first offset with the range as in-flight metadata (Kafka),
 //   2. insert its rows under the range's deduplication token (ClickHouse),
-//   3. send its rejected messages to the dead-letter topic (Kafka): those the transforms rejected from
-//      the start, alongside 1 and 2; those ClickHouse refused in 2, after it,
-//   4. commit the offset after the range with empty metadata (Kafka) — last, once 2 and 3 are done.
+//   3. send its rejected messages to the dead-letter topic (Kafka),
+//   4. commit the offset after the range with empty metadata (Kafka) — last.
 // Each step is retried until it succeeds or the partition is no longer owned, and each is safe to
 // repeat: 1 and 4 overwrite, 2 is deduplicated by its token, 3 is at-least-once. After a crash the next
 // owner reads the in-flight metadata and re-sends exactly that range under the same token
 // (docs/decisions/0004-exactly-once-ingest.md has the argument per crash point).
 import type { Logger } from '../../../lib/log.js';
-import type { Batch, RejectedMessage } from '../batch/batcher.js';
+import type { Batch } from '../batch/batcher.js';
 import type { Tally } from '../metrics.js';
 import { insertIsolatingBadRows, type InsertRows } from '../sinks/clickhouse.js';
 import type { DeadLetterQueue } from '../sinks/dead-letter.js';
@@ -37,14 +36,6 @@ export interface WriteTarget {
  */
 export async function writeBatch(batch: Batch, to: WriteTarget, nextCommitCoversThis: () => boolean): Promise<void> {
   const { rows, rejected } = batch;
-  const source = { topic: batch.topic, partition: batch.partition };
-  const sendDeadLetters = (letters: readonly RejectedMessage[]) => to.retry('dead-letter send', () => to.deadLetters.send(source, letters));
-  // 3. (for the messages the transforms rejected) At least once: a crash before step 4 sends them
-  //    again. They do not depend on the insert, so they travel while ClickHouse works instead of after.
-  const transformRejects = rejected.length > 0 ? sendDeadLetters(rejected) : Promise.resolve();
-  // Settled below on every path; this keeps an abandoned write's failure from going unhandled.
-  transformRejects.catch(() => undefined);
-  const refused: RejectedMessage[] = [];
   if (rows.count > 0) {
     // 1. A replayed range is already recorded as in flight, with the same bounds.
     if (!batch.replay) await to.retry('Kafka offset commit', () => to.commit(inFlightCommit(batch)));
@@ -67,15 +58,16 @@ export async function writeBatch(batch: Batch, to: WriteTarget, nextCommitCovers
     );
     to.tally.inserted(result.inserted, rows.count);
     for (const { index, detail } of result.refused) {
-      refused.push({ offset: rows.offset(index), key: rows.key(index), value: rows.value(index), reason: 'rejected_by_clickhouse', detail });
+      rejected.push({ offset: rows.offset(index), key: rows.key(index), value: rows.value(index), reason: 'rejected_by_clickhouse', detail });
     }
+    if (result.refused.length > 0) rejected.sort((a, b) => a.offset - b.offset);
   }
 
-  // 3. (all of them acknowledged) At least once: a crash before step 4 sends them again.
-  await transformRejects;
-  if (refused.length > 0) await sendDeadLetters(refused);
-  if (rejected.length > 0) to.tally.rejected(rejected);
-  if (refused.length > 0) to.tally.rejected(refused);
+  // 3. At least once: a crash before step 4 sends them again.
+  if (rejected.length > 0) {
+    await to.retry('dead-letter send', () => to.deadLetters.send({ topic: batch.topic, partition: batch.partition }, rejected));
+    to.tally.rejected(rejected);
+  }
   to.tally.duplicates(batch.duplicates);
 
   // 4. The range is done.

@@ -27,7 +27,7 @@ const rowsIn = (pieces: readonly Buffer[]) => readEventRows(pieces).length;
 
 type Step = ['commit', number, string] | ['insert', string, number] | ['dlq', number[], string[]];
 
-function setup(opts: { maxRows?: number; insert?: InsertRows; owned?: () => boolean; eventIdWindow?: number; dlqSend?: (offsets: number[]) => Promise<void> } = {}) {
+function setup(opts: { maxRows?: number; insert?: InsertRows; owned?: () => boolean; eventIdWindow?: number } = {}) {
   const steps: Step[] = [];
   const controls = { resolved: [] as number[], pauses: 0, resumes: 0 };
   const metrics = ingestMetrics(new Registry());
@@ -70,7 +70,6 @@ function setup(opts: { maxRows?: number; insert?: InsertRows; owned?: () => bool
       disconnect: async () => {},
       send: async (_source, rejected: readonly RejectedMessage[]) => {
         steps.push(['dlq', rejected.map((r) => r.offset), rejected.map((r) => r.reason)]);
-        await opts.dlqSend?.(rejected.map((r) => r.offset));
       },
     },
     metrics,
@@ -90,17 +89,16 @@ function setup(opts: { maxRows?: number; insert?: InsertRows; owned?: () => bool
 const inFlight = (from: number, to: number, at: number) => encodeInFlight({ from, to, referenceTimeMs: at, split: false });
 
 describe('Partition', () => {
-  it('dead-letters alongside committing the range as in flight and inserting under its token, then commits past it', async () => {
+  it('commits the range as in flight, inserts under its token, dead-letters, then commits past it', async () => {
     const { flow, steps, accept } = setup();
     flow.init({ offset: 0, inFlight: undefined });
     accept([message(0, event('a')), message(1, 'not json'), message(2, event('b')), message(3, event('c')), message(4, event('d')), message(5, event('e'))]);
     await flow.drain();
     const referenceOf = (i: number) => (JSON.parse((steps[i] as ['commit', number, string])[2]) as { at: number }).at;
     expect(steps).toEqual([
-      // The transforms' rejects go out at once; the range is committed past them only once they are acknowledged.
-      ['dlq', [1], ['not_json']],
-      ['commit', 0, inFlight(0, 2, referenceOf(1))],
+      ['commit', 0, inFlight(0, 2, referenceOf(0))],
       ['insert', 't:0:0-2', 2],
+      ['dlq', [1], ['not_json']],
       // The next batch was already full, so its in-flight commit also marks [0, 2] done.
       ['commit', 3, inFlight(3, 5, referenceOf(3))],
       ['insert', 't:0:3-5', 3],
@@ -116,29 +114,12 @@ describe('Partition', () => {
     accept([message(10, event('a', recordedAt)), message(11, event('b', NOW - 60_000)), message(12, event('c', recordedAt)), message(13, event('d'))]);
     await flow.drain();
     expect(steps).toEqual([
-      ['dlq', [11], ['timestamp_future']],
       ['insert', 't:0:10-12', 2],
+      ['dlq', [11], ['timestamp_future']],
       ['commit', 13, expect.stringContaining('"from":13,"to":13')],
       ['insert', 't:0:13-13', 1],
       ['commit', 14, ''],
     ]);
-  });
-
-  it('commits past a range only once its dead letters are acknowledged, however late', async () => {
-    let failures = 2;
-    const { flow, steps, accept } = setup({
-      dlqSend: async (offsets) => {
-        // Still unacknowledged when the insert is done, then refused twice before it goes through.
-        await new Promise((resolve) => setTimeout(resolve, 30));
-        steps.push(['dlq', offsets, ['acknowledged?']]);
-        if (failures-- > 0) throw new Error('broker unavailable');
-      },
-    });
-    flow.init({ offset: 0, inFlight: undefined });
-    accept([message(0, event('a')), message(1, 'not json'), message(2, event('b'))]);
-    await flow.drain();
-    expect(steps.map((s) => s[0])).toEqual(['dlq', 'commit', 'insert', 'dlq', 'dlq', 'dlq', 'dlq', 'dlq', 'commit']);
-    expect(steps.at(-1)).toEqual(['commit', 3, '']);
   });
 
   it('commits a batch of only rejected messages without an in-flight step', async () => {
