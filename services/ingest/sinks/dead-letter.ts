@@ -18,7 +18,6 @@ export const DLQ_HEADERS = {
 export const DLQ_MAX_VALUE_BYTES = 900 * 1024;
 /** One send stays well under a broker's per-request record batch limit. */
 const MAX_SEND_BYTES = 512 * 1024;
-const MAX_SENDS_IN_FLIGHT = 8;
 const MAX_DETAIL_CHARS = 1024;
 
 export function deadLetterMessage(source: { topic: string; partition: number }, rejected: RejectedMessage): Message {
@@ -51,32 +50,22 @@ export function createDeadLetterQueue(kafka: Kafka, topic: string): DeadLetterQu
     connect: () => producer.connect(),
     disconnect: () => producer.disconnect(),
     async send(source, rejected) {
-      // Up to MAX_SENDS_IN_FLIGHT chunks at once: kafkajs pipelines them on the broker connection, so a
-      // batch with many dead letters (a run of oversized ones fills a chunk every eight) waits about one
-      // acknowledgement instead of one per chunk, while the bytes being encoded stay bounded. Order
-      // within the dead-letter topic is no part of its contract.
-      const sends: Promise<unknown>[] = [];
       let chunk: Message[] = [];
       let bytes = 0;
       const flush = async () => {
-        sends.push(producer.send({ topic, acks: -1, messages: chunk }));
+        if (chunk.length === 0) return;
+        await producer.send({ topic, acks: -1, messages: chunk });
         chunk = [];
         bytes = 0;
-        const oldest = sends[sends.length - 1 - MAX_SENDS_IN_FLIGHT];
-        if (oldest) await oldest.catch(() => undefined);
       };
       for (const r of rejected) {
         const message = deadLetterMessage(source, r);
         const size = (message.value as Buffer | null)?.length ?? 0;
-        if (chunk.length > 0 && bytes + size > MAX_SEND_BYTES) await flush();
+        if (bytes + size > MAX_SEND_BYTES) await flush();
         chunk.push(message);
         bytes += size;
       }
-      if (chunk.length > 0) await flush();
-      // Every send settles before this returns or throws, so no failure is left unhandled.
-      const results = await Promise.allSettled(sends);
-      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (failed) throw failed.reason;
+      await flush();
     },
   };
 }
