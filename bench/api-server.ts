@@ -13,6 +13,7 @@ import { createLogger } from '../lib/log.js';
 import { createMetricsRegistry } from '../lib/metrics.js';
 import { buildApp } from '../services/api/app.js';
 import { createToken } from '../services/api/auth/token-store.js';
+import { collectBytes } from '../services/api/query/run.js';
 
 export type ParentMessage =
   | { type: 'capture'; path: string }
@@ -124,22 +125,32 @@ async function main(): Promise<void> {
     const exec = ch.client.exec.bind(ch.client);
     type Captured = { kind: 'query'; params: Parameters<typeof query>[0] } | { kind: 'exec'; params: Parameters<typeof exec>[0] };
     let lastQuery: Captured | undefined;
+    // Queries the API has sent and the engine not yet answered. autocannon stops at its deadline with
+    // requests still in flight, and their queries run on: a bare round waits for them, so it never
+    // shares the engine with the API's leftovers.
+    let apiQueriesRunning = 0;
+    const counted = <T>(pending: Promise<T>): Promise<T> => {
+      apiQueriesRunning++;
+      return pending.finally(() => apiQueriesRunning--);
+    };
     ch.client.query = ((params: Parameters<typeof query>[0]) => {
       lastQuery = { kind: 'query', params };
-      return query(params);
+      return counted(query(params));
     }) as typeof ch.client.query;
     ch.client.exec = ((params: Parameters<typeof exec>[0]) => {
       lastQuery = { kind: 'exec', params };
-      return exec(params);
+      return counted(exec(params));
     }) as typeof ch.client.exec;
+    const apiQueriesEnded = async (): Promise<void> => {
+      while (apiQueriesRunning > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    };
+    // What the QueryRunner does with the answer, with its own code: parse the rows, or take the bytes.
     const replayOnce = async (c: Captured): Promise<void> => {
       if (c.kind === 'query') {
         await (await query({ ...c.params })).json();
         return;
       }
-      const chunks: Buffer[] = [];
-      for await (const chunk of (await exec({ ...c.params })).stream) chunks.push(chunk as Buffer);
-      Buffer.concat(chunks);
+      await collectBytes((await exec({ ...c.params })).stream);
     };
 
     const { token } = await createToken(tokensFile, { name: 'bench' });
@@ -163,6 +174,7 @@ async function main(): Promise<void> {
             // The same SQL on another table: what the previous release asked (see bench/api.ts).
             const swap = message.table;
             const replay = swap ? ({ ...captureOf, params: { ...captureOf.params, query: swapTable(captureOf.params.query, swap.from, swap.to) } } as Captured) : captureOf;
+            await apiQueriesEnded();
             const latenciesMs: number[] = [];
             const started = performance.now();
             const deadline = started + message.durationMs;
@@ -177,6 +189,8 @@ async function main(): Promise<void> {
             );
             send({ type: 'bare', name: message.name, latenciesMs, durationMs: performance.now() - started });
           } else if (message.type === 'stop') {
+            // Stops accepting, then waits for the queries of requests still running (a client that gave
+            // up leaves its handler running), so ClickHouse closes under no query.
             await app.close();
             await cleanup();
             process.exit(0);

@@ -11,7 +11,10 @@
 //    error_counts_1m_by_category, still filled for one release, and error_counts_1m for the all-apps
 //    code questions). Same data, same run, so after/before is the slowdown the change costs (≤ 1.1×).
 // 4. Reports p50, p99 and requests/s of both and the API's overhead as ratios, against the targets
-//    (rates p99 ≤ 100 ms, overhead ≤ 1.2×, after/before ≤ 1.1×). Raw numbers go to bench/results/.
+//    (rates p99 ≤ 100 ms; overhead ≤ 1.1× at 1 and 4 connections, issue 14; after/before ≤ 1.1×). The
+//    overhead verdict is the throughput ratio, bare q/s ÷ API req/s: at a fixed number of connections
+//    it is the ratio of the mean time per request, and unlike autocannon's p50 (whole milliseconds,
+//    too coarse for a 7 ms query) it resolves a tenth of a millisecond. Raw numbers go to bench/results/.
 import { fork } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -28,6 +31,8 @@ const { values: flags } = parseArgs({
     duration: { type: 'string', default: '5' },
     rounds: { type: 'string', default: '3' },
     'log-level': { type: 'string', default: 'warn' },
+    // A V8 CPU profile of the server process (seeding, bare replay and API alike) written into this folder.
+    'cpu-prof': { type: 'string' },
   },
 });
 const concurrencies = String(flags.connections).split(',').map(Number);
@@ -60,7 +65,8 @@ const SCENARIOS: readonly Scenario[] = [
   { name: 'kind', label: '/v1/rates 24 h at 1 m by kind', path: '/v1/rates?from=now-24h&to=now&interval=1m&groupBy=kind', p99TargetMs: 100 },
 ];
 
-const OVERHEAD_TARGET = 1.2;
+/** Issue 14: the API costs at most 1.1× its bare SQL, at 1 and at 4 connections. */
+const OVERHEAD_TARGET = 1.1;
 const SLOWDOWN_TARGET = 1.1;
 
 interface Stats {
@@ -92,7 +98,7 @@ function medianStats(all: Stats[]): Stats {
 }
 
 const child = fork(join(PROJECT_ROOT, 'bench/api-server.ts'), ['--events', String(flags.events), '--log-level', String(flags['log-level'])], {
-  execArgv: ['--import', 'tsx'],
+  execArgv: ['--import', 'tsx', ...(flags['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', String(flags['cpu-prof'])] : [])],
   stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
 });
 
@@ -195,7 +201,7 @@ async function main(): Promise<void> {
     ),
     '',
     ...results.flatMap((r) => [
-      `${r.label}, ${r.connections} connection(s): p99 ${r.p99TargetMs !== undefined ? `${ms(r.api.p99)} ms against ≤ ${r.p99TargetMs} ms: ${r.api.p99 <= r.p99TargetMs ? 'met' : 'NOT met'}; ` : ''}overhead ${r.overhead.p50.toFixed(2)}× (p50) against ≤ ${OVERHEAD_TARGET}×: ${r.overhead.p50 <= OVERHEAD_TARGET ? 'met' : 'NOT met'}` +
+      `${r.label}, ${r.connections} connection(s): p99 ${r.p99TargetMs !== undefined ? `${ms(r.api.p99)} ms against ≤ ${r.p99TargetMs} ms: ${r.api.p99 <= r.p99TargetMs ? 'met' : 'NOT met'}; ` : ''}overhead ${r.overhead.throughput.toFixed(2)}× (bare q/s ÷ API req/s; p50 ${r.overhead.p50.toFixed(2)}×) against ≤ ${OVERHEAD_TARGET}×: ${r.overhead.throughput <= OVERHEAD_TARGET ? 'met' : 'NOT met'}` +
         (r.slowdown
           ? `; after/before ${r.slowdown.p50.toFixed(2)}× (median p50; best round ${r.slowdown.bestRound.toFixed(2)}×) against ≤ ${SLOWDOWN_TARGET}×: ${r.slowdown.p50 <= SLOWDOWN_TARGET ? 'met' : 'NOT met'}.`
           : '.'),

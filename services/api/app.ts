@@ -68,6 +68,11 @@ export async function buildApp(deps: ApiDeps): Promise<FastifyInstance> {
   await registerOpenApi(app, { version: VERSION });
 
   const runner = createQueryRunner(deps.clickhouse, api.queryTimeoutS);
+  // Fastify's own onClose step (stop accepting, wait for open connections) runs before hooks added
+  // here; a handler whose client hung up is not waited for there, so close() also waits for the
+  // queries still running and refuses new ones. Whoever closes ClickHouse after app.close() (main.ts,
+  // `errpulse start`) then never pulls the engine from under a query.
+  app.addHook('onClose', async () => runner.close());
   const tokens = await watchTokenFile(api.tokensFile, deps.logger);
   app.addHook('onClose', async () => tokens.close());
 

@@ -22,6 +22,12 @@ describe('classifyClickHouseError', () => {
     expect(classifyClickHouseError(clickhouseError('60', 'Unknown table'), 10)).toMatchObject({ statusCode: 503, message: expect.stringContaining('errpulse migrate') });
   });
 
+  it('answers a closed embedded connection with 503, not a 500 quoting the native binding', () => {
+    for (const message of ['ChdbConnection is closed', 'No active connection available', 'Usage: connection, sql, format, [params]']) {
+      expect(classifyClickHouseError(new Error(message), 10)).toMatchObject({ statusCode: 503, message: expect.stringContaining('connection to ClickHouse is closed') });
+    }
+  });
+
   it('hides anything else behind a 500 that keeps the cause for the log', () => {
     const cause = clickhouseError('62', 'Syntax error');
     const mapped = classifyClickHouseError(cause, 10);

@@ -25,9 +25,17 @@ export const ratesRoutes: FastifyPluginAsyncTypebox<QueryRouteOptions> = async (
     const source = chooseSource(dimensions, filters, buckets.value.stepSeconds);
     const conditions = filterConditions(filters, source.columns);
     const keep = query.top ?? config.maxSeries;
-    // ClickHouse writes the series' JSON (queries.ts); this route adds the head and sends the bytes.
+    const head = {
+      from: buckets.value.from.toISOString(),
+      to: buckets.value.to.toISOString(),
+      interval: buckets.value.interval,
+      source: source.table,
+      groupBy: dimensions,
+    };
+    // ClickHouse writes the whole answer's JSON, head included (queries.ts); this route sends the bytes.
     const answer = await runner.raw(ratesAnswerQuery(source, dimensions, conditions.sql, buckets.value.count), {
       ...conditions.params,
+      head: ratesJsonHead(head),
       step: buckets.value.stepSeconds,
       from: unixSeconds(buckets.value.from),
       to: unixSeconds(buckets.value.to),
@@ -37,7 +45,6 @@ export const ratesRoutes: FastifyPluginAsyncTypebox<QueryRouteOptions> = async (
     });
     const tab = answer.indexOf(9);
     const seriesCount = Number(answer.subarray(0, tab).toString());
-    const seriesText = answer.subarray(tab + 1, answer.length - 1);
     if (query.top === undefined && seriesCount > config.maxSeries) {
       throw badParameter(
         'querystring',
@@ -45,20 +52,12 @@ export const ratesRoutes: FastifyPluginAsyncTypebox<QueryRouteOptions> = async (
         `${dimensions.join(', ')} gives ${seriesCount} series, more than ${config.maxSeries} (API_MAX_SERIES); add top=N to fold the rest into "other", or filter`,
       );
     }
-    const head = {
-      from: buckets.value.from.toISOString(),
-      to: buckets.value.to.toISOString(),
-      interval: buckets.value.interval,
-      source: source.table,
-      groupBy: dimensions,
-    };
-    // Already JSON in the RatesResponse shape. Fastify sends a Buffer with a JSON content type as it is;
-    // the plain reply type says so, where the schema-typed one expects an object. Without groupBy and
-    // without a matching event there is no row to render, and the answer is one all-zero series.
+    // Already JSON in the RatesResponse shape, sent as a view of the engine's bytes (no copy). Fastify
+    // sends a Buffer with a JSON content type as it is; the plain reply type says so, where the
+    // schema-typed one expects an object. Without groupBy and without a matching event there is no row
+    // to render, and the answer is one all-zero series.
     const body =
-      seriesText.length === 0 && dimensions.length === 0
-        ? ratesJson(head, rankedSeries([], buckets.value, dimensions), buckets.value, now)
-        : Buffer.concat([Buffer.from(ratesJsonHead(head)), seriesText, Buffer.from(']}')]);
+      seriesCount === 0 && dimensions.length === 0 ? ratesJson(head, rankedSeries([], buckets.value, dimensions), buckets.value, now) : answer.subarray(tab + 1, answer.length - 1);
     return (reply as FastifyReply).type('application/json; charset=utf-8').send(body);
   });
 };

@@ -46,20 +46,14 @@ GROUP BY series_rank
 ORDER BY series_rank`;
 }
 
-/** The head of ratesAnswerQuery's one row: `<series_count>\t`, then the series' JSON text. */
-export interface RatesAnswerRow {
-  seriesCount: number;
-  /** The `series` array's items as JSON text (comma-separated, kept series by rank, the rest last). */
-  series: Buffer;
-}
-
 /**
- * ratesQuery with the answer's `series` written by ClickHouse as JSON text, in the RatesResponse shape
- * (schema.ts) and byte for byte what series.ts writes: every bucket present (zero when empty), the count
- * and the per-minute rate per bucket, the folded rest last as "other". One row, TabSeparatedRaw:
- * `series_count`, a tab, the text (JSON escapes every tab and newline inside it). The API sends the
- * text as it comes: no parse of the rows, no rebuilding of 23,000 points in JavaScript, no answer-sized
- * string on the JavaScript heap. Bucket count and times are parameters ({buckets}, {from}, {step}), and
+ * ratesQuery with the whole answer written by ClickHouse as JSON text, in the RatesResponse shape
+ * (schema.ts) and byte for byte what series.ts writes: the head the route passes as {head} (ratesJsonHead),
+ * every bucket present (zero when empty), the count and the per-minute rate per bucket, the folded rest
+ * last as "other". One row, TabSeparatedRaw: `series_count`, a tab, the text (JSON escapes every tab and
+ * newline inside it), a newline. The API sends the text as it comes: no parse of the rows, no rebuilding
+ * of 23,000 points in JavaScript, no answer-sized string on the JavaScript heap, and no copy to put the
+ * head in front of a megabyte of series. Bucket count and times are parameters ({buckets}, {from}, {step}), and
  * {elapsed_until} (the end of the current minute, unix seconds) gives an unfinished bucket's minutes.
  */
 export function ratesAnswerQuery(source: CountSource, dimensions: readonly Dimension[], conditions: string, buckets: number): string {
@@ -71,7 +65,7 @@ export function ratesAnswerQuery(source: CountSource, dimensions: readonly Dimen
   const dims = values.length === 0 ? `'{}'` : `concat('{', ${dimensions.map((d, i) => `'${i === 0 ? '' : ','}"${d}":', toJSONString(${values[i]})`).join(', ')}, '}')`;
   const bucketStart = (i: string) => `({first_bucket:UInt32} + ${i} * {step:UInt32})`;
   return `SELECT max(series_count) AS series_count,
-  arrayStringConcat(arrayMap(s -> s.2, arraySort(s -> s.1, groupArray((if(series_rank = 0, 4294967295, series_rank), series_json)))), ',') AS series
+  concat({head:String}, arrayStringConcat(arrayMap(s -> s.2, arraySort(s -> s.1, groupArray((if(series_rank = 0, 4294967295, series_rank), series_json)))), ','), ']}') AS answer
 FROM
 (
   WITH
