@@ -161,7 +161,7 @@ function concentrated(exPart: string, expPart: string, exWhole: string, expWhole
   return `(${exWhole} - ${exPart} <= greatest(${DETECTOR.minExcess}, ${exPart} * (${expWhole} - ${expPart}) / (${DETECTOR.concentration} * greatest(${expPart}, 1e-9))))`;
 }
 
-/** (latency branch) The rest of a whole (whole minus part) holds fewer than minExcess excess events and is not unusual at strayAlpha. */
+/** The rest of a whole (whole minus part) holds fewer than minExcess excess events and is not unusual at strayAlpha. */
 function strayRest(exPart: string, expPart: string, exWhole: string, expWhole: string): string {
   const lam = `greatest((${expWhole}) - (${expPart}), 1e-9)`;
   const k = `((${exWhole}) - (${exPart}) + (${expWhole}) - (${expPart}))`;
@@ -178,7 +178,7 @@ function strayRest(exPart: string, expPart: string, exWhole: string, expWhole: s
  */
 function explainedAlong(axis: number): string {
   const whole = ['ex_best', 'exp_best'] as const;
-  // (latency branch) The share test, or a rest of the whole that is only stray events: fewer than the
+  // The share test, or a rest of the whole that is only stray events: fewer than the
   // minimum effect size and not unusual for the rest's own expectation. At an onset's few events, 80% of
   // the excess leaves a couple of strays elsewhere (a thin outage's region) or a real share of the
   // incident (a platform-wide burst's other regions); the Poisson tail of the rest tells them apart.
