@@ -79,11 +79,6 @@ export const DETECTOR = {
    * 0.01 such alerts per incident.
    */
   stillGoingAlpha: 1e-5,
-  /**
-   * A part explains its whole also when the rest of the whole is only strays: fewer than minExcess excess
-   * events, and not unusual for the rest's own expectation at this level.
-   */
-  strayAlpha: 0.001,
   /** Minimum effect size: observed ≥ minRatio × expected and observed − expected ≥ minExcess. */
   minRatio: 1.5,
   minExcess: 5,

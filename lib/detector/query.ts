@@ -161,13 +161,6 @@ function concentrated(exPart: string, expPart: string, exWhole: string, expWhole
   return `(${exWhole} - ${exPart} <= greatest(${DETECTOR.minExcess}, ${exPart} * (${expWhole} - ${expPart}) / (${DETECTOR.concentration} * greatest(${expPart}, 1e-9))))`;
 }
 
-/** The rest of a whole (whole minus part) holds fewer than minExcess excess events and is not unusual at strayAlpha. */
-function strayRest(exPart: string, expPart: string, exWhole: string, expWhole: string): string {
-  const lam = `greatest((${expWhole}) - (${expPart}), 1e-9)`;
-  const k = `((${exWhole}) - (${exPart}) + (${expWhole}) - (${expPart}))`;
-  return `((${exWhole}) - (${exPart}) < ${DETECTOR.minExcess} AND (${k} <= ${lam} OR 0.5 * erfc(sqrt(2 * (${k} * log(${k} / ${lam}) - ${k} + ${lam})) / sqrt(2)) >= ${DETECTOR.strayAlpha}))`;
-}
-
 /**
  * Whether a significant scope (its best test's excess `ex_best` and expected events `exp_best`) is
  * explained by its significant children along `axis`: one holding explainShare of its excess, or, where
@@ -178,11 +171,7 @@ function strayRest(exPart: string, expPart: string, exWhole: string, expWhole: s
  */
 function explainedAlong(axis: number): string {
   const whole = ['ex_best', 'exp_best'] as const;
-  // The share test, or a rest of the whole that is only stray events: fewer than the
-  // minimum effect size and not unusual for the rest's own expectation. At an onset's few events, 80% of
-  // the excess leaves a couple of strays elsewhere (a thin outage's region) or a real share of the
-  // incident (a platform-wide burst's other regions); the Poisson tail of the rest tells them apart.
-  const single = `((top_${axis}.1 >= ${DETECTOR.explainShare} * ex_best OR ${strayRest(`top_${axis}.1`, `top_${axis}.2`, ...whole)}) AND ${concentrated(`top_${axis}.1`, `top_${axis}.2`, ...whole)})`;
+  const single = `(top_${axis}.1 >= ${DETECTOR.explainShare} * ex_best AND ${concentrated(`top_${axis}.1`, `top_${axis}.2`, ...whole)})`;
   const pairAllowed = axis === 2 ? '1' : axis === 1 ? "app_id = ''" : '0';
   if (pairAllowed === '0') return single;
   const pair = `(${pairAllowed} AND pair_${axis}.1 >= ${DETECTOR.explainPairShare} * ex_best AND ${concentrated(`pair_${axis}.1`, `pair_${axis}.2`, ...whole)})`;
