@@ -139,7 +139,13 @@ beforeAll(async () => {
 afterAll(async () => {
   await evaluator?.stop();
   await ch?.close();
-  alertmanager?.kill('SIGTERM');
+  // Alertmanager writes its snapshot to its data folder as it stops: wait for it to exit before removing
+  // the folder, or the removal races the last write (ENOTEMPTY).
+  if (alertmanager && alertmanager.exitCode === null && alertmanager.signalCode === null) {
+    const exited = new Promise<void>((ok) => alertmanager.once('exit', () => ok()));
+    alertmanager.kill('SIGTERM');
+    await exited;
+  }
   await new Promise<void>((ok) => (webhook ? webhook.close(() => ok()) : ok()));
   rmSync(tmp, { recursive: true, force: true });
 });
