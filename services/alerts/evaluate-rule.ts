@@ -92,9 +92,8 @@ export type RuleOutcome = { result: RuleResult; seconds: number } | { error: Rul
  */
 export async function evaluateRules(client: ClickHouseClient, rules: readonly Rule[], now: Date, opts: EvaluateOptions): Promise<Map<string, RuleOutcome>> {
   const outcomes = new Map<string, RuleOutcome>();
-  const onDetector = rules.filter(
-    (r) => r.detectorWhere !== undefined && r.lookbackSeconds === rules.find((d) => d.detectorWhere !== undefined)?.lookbackSeconds && sameLabels(r.instanceLabels, DETECTOR_RULE_LABELS),
-  );
+  const detectorLookback = rules.find((r) => r.detectorWhere !== undefined)?.lookbackSeconds;
+  const onDetector = rules.filter((r) => r.detectorWhere !== undefined && r.lookbackSeconds === detectorLookback && sameLabels(r.instanceLabels, DETECTOR_RULE_LABELS));
   if (onDetector.length > 0 && !opts.signal?.aborted) {
     const started = performance.now();
     try {
@@ -111,7 +110,7 @@ export async function evaluateRules(client: ClickHouseClient, rules: readonly Ru
     }
   }
   for (const rule of rules) {
-    if (outcomes.has(rule.uid) || onDetector.includes(rule) || opts.signal?.aborted) continue;
+    if (onDetector.includes(rule) || opts.signal?.aborted) continue;
     const started = performance.now();
     try {
       const result = await evaluateRule(client, rule, now, opts);
