@@ -325,7 +325,7 @@ async function malformedPhase(kafka: Kafka, kafkaBrokers: string[]): Promise<Mal
     const mixed = await runPhase<DrainResult>('drain', drainOptions(`mixed_${i}`, mixedTopic, dlqTopics[i]!, stream.bad), profile('mixed')).result;
     rounds.push({ clean, mixed });
     deadLetters.push(await tallyDeadLetters(kafka, dlqTopics[i]!, `${runId}_dlq_reader_${i}`));
-    say(`  round ${i + 1}: clean ${k(clean.goodPerSecond)} good events/s, mixed ${k(mixed.goodPerSecond)} good events/s (${pct(mixed.goodPerSecond / clean.goodPerSecond)})`);
+    say(`  round ${i + 1}: clean ${k(clean.goodPerSecond)} good events/s, mixed ${k(mixed.goodPerSecond)} good events/s (${pct(mixed.goodPerSecond / clean.goodPerSecond)}); drain ${(clean.ms / 1000).toFixed(2)} s / ${(mixed.ms / 1000).toFixed(2)} s, of it to the last good row ${(clean.goodStoredMs / 1000).toFixed(2)} s / ${(mixed.goodStoredMs / 1000).toFixed(2)} s`);
   }
   const cleanDlq = await tallyDeadLetters(kafka, `${runId}_clean_dlq`, `${runId}_dlq_reader_clean`);
   checkMalformed(stream, rounds, deadLetters, cleanDlq);
