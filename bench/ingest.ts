@@ -18,7 +18,7 @@
 // Kafka: KAFKA_BROKERS, or a local broker started here. ClickHouse: CLICKHOUSE_URL, or the embedded
 // engine in a temp folder per phase. Results print as a table and as Markdown for BENCHMARKS.md.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -33,6 +33,7 @@ import type { ConsumeResult, DrainResult, EndToEndResult, FreshnessResult, Inser
 import { malformedStream, tallyDeadLetters, type MalformedStream } from './ingest-malformed.js';
 import { freePort } from '../test/support/ports.js';
 import { summarizeCpuProfile } from './ingest-profile.js';
+import { cpuSecondsOf } from './proc-cpu.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -68,17 +69,7 @@ const cleanups: (() => Promise<void> | void)[] = [];
 /** The local broker's process, to account for its CPU (Linux /proc only). */
 let brokerPid: number | undefined;
 
-/** CPU seconds (user + system) a process has used so far; undefined where /proc is not available. */
-function cpuSecondsOf(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    // Fields after the command name (which may contain spaces): utime and stime are the 12th and 13th.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return undefined;
-  }
-}
+const brokerCpuSeconds = () => (brokerPid === undefined ? undefined : cpuSecondsOf(`/proc/${brokerPid}/stat`));
 
 async function brokers(): Promise<string[]> {
   if (!base.kafka.localBroker) return base.kafka.brokers;
@@ -254,10 +245,10 @@ async function main(): Promise<void> {
   if (only.has('e2e')) {
     say('end to end: the ingest worker…');
     if (args['cpu-prof']) profileDir = mkdtempSync(join(tmpdir(), 'errpulse-bench-prof-'));
-    const brokerCpuBefore = cpuSecondsOf(brokerPid);
+    const brokerCpuBefore = brokerCpuSeconds();
     const started = performance.now();
     results.e2e = await runPhase<EndToEndResult>('e2e', options('ingest'), profileDir).result;
-    const brokerCpuAfter = cpuSecondsOf(brokerPid);
+    const brokerCpuAfter = brokerCpuSeconds();
     // The whole phase, start-up included, so this is a lower bound of the broker's share while draining.
     if (brokerCpuBefore !== undefined && brokerCpuAfter !== undefined) results.brokerCores = (brokerCpuAfter - brokerCpuBefore) / ((performance.now() - started) / 1000);
     say(`  ${k(results.e2e.perSecond)} events/s, peak RSS ${mib(results.e2e.peakRssBytes)}`);
@@ -435,6 +426,14 @@ function report(r: Results, produced: { ms: number; bytes: number }, perPartitio
       `${cpuPerGood('clean').toFixed(1)} / ${cpuPerGood('mixed').toFixed(1)} µs`,
       `clean / mixed (median): the clean stream's cost is ${pct(cpuPerGood('clean') / cpuPerGood('mixed'))} of the mixed one's`,
     );
+    const mainThreadPerGood = (which: 'clean' | 'mixed') => median(m.rounds.map((x) => ((x[which].mainThreadCpuMs ?? NaN) * 1000) / x[which].events));
+    if (!Number.isNaN(mainThreadPerGood('clean'))) {
+      add(
+        '… of it the main thread',
+        `${mainThreadPerGood('clean').toFixed(1)} / ${mainThreadPerGood('mixed').toFixed(1)} µs`,
+        `clean / mixed (median): JavaScript (kafkajs fetch and dead-letter produce, the transforms), without the engine's threads; ${(((mainThreadPerGood('mixed') - mainThreadPerGood('clean')) * m.stream.good) / m.stream.bad).toFixed(0)} µs more per bad message`,
+      );
+    }
     add(
       '… checked, every round',
       'exact',

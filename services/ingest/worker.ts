@@ -60,7 +60,7 @@ export function createIngestWorker(deps: IngestWorkerDeps): IngestWorker {
   readiness.set('consumer', 'joining the consumer group');
   const transforms = createTransforms(config.clickhouse);
   const insert = measuredInsert(deps.insert ?? createInsert(deps.clickhouse), metrics);
-  const deadLetters = createDeadLetterQueue(config.kafka, config.kafka.dlqTopic, deps.logger);
+  const deadLetters = createDeadLetterQueue(deps.kafka, config.kafka.dlqTopic);
   const admin: Admin = deps.kafka.admin();
   const assignmentDeps = { config, admin, clickhouse: deps.clickhouse, readiness, logger };
   const limits = { maxRows: config.ingest.batchMaxRows, maxBytes: config.ingest.batchMaxBytes, maxAgeMs: config.ingest.batchMaxMs };
