@@ -277,6 +277,8 @@ interface MalformedResults {
   stream: MalformedStream;
   /** Alternating rounds: the clean stream, then the mixed one. */
   rounds: { clean: DrainResult; mixed: DrainResult }[];
+  /** CPU seconds the local broker used during each drain (reading the topic, storing the dead letters), when the bench started it. */
+  brokerCpu: { clean: number; mixed: number }[];
   /** Messages in the dead-letter topic, by reason, per mixed round. */
   deadLetters: Record<string, number>[];
 }
@@ -307,21 +309,26 @@ async function malformedPhase(kafka: Kafka, kafkaBrokers: string[]): Promise<Mal
     return { config: { ...config, kafka: { ...config.kafka, dlqTopic } }, events: stream.good, seed: SEED, startMs: 0, partitions: PARTITIONS, rejected };
   };
   const rounds: MalformedResults['rounds'] = [];
+  const brokerCpu: MalformedResults['brokerCpu'] = [];
   const deadLetters: MalformedResults['deadLetters'] = [];
   // --cpu-prof: the first round's two drains, to compare where the worker's time goes.
   const profiles = args['cpu-prof'] ? { clean: mkdtempSync(join(tmpdir(), 'errpulse-bench-prof-clean-')), mixed: mkdtempSync(join(tmpdir(), 'errpulse-bench-prof-mixed-')) } : undefined;
   for (let i = 0; i < MALFORMED_ROUNDS; i++) {
     const profile = (which: 'clean' | 'mixed') => (i === 0 ? profiles?.[which] : undefined);
+    const brokerBefore = brokerCpuSeconds();
     const clean = await runPhase<DrainResult>('drain', drainOptions(`clean_${i}`, cleanTopic, `${runId}_clean_dlq`, 0), profile('clean')).result;
+    const brokerBetween = brokerCpuSeconds();
     const mixed = await runPhase<DrainResult>('drain', drainOptions(`mixed_${i}`, mixedTopic, dlqTopics[i]!, stream.bad), profile('mixed')).result;
+    const brokerAfter = brokerCpuSeconds();
     rounds.push({ clean, mixed });
+    if (brokerBefore !== undefined && brokerBetween !== undefined && brokerAfter !== undefined) brokerCpu.push({ clean: brokerBetween - brokerBefore, mixed: brokerAfter - brokerBetween });
     deadLetters.push(await tallyDeadLetters(kafka, dlqTopics[i]!, `${runId}_dlq_reader_${i}`));
     say(`  round ${i + 1}: clean ${k(clean.goodPerSecond)} good events/s, mixed ${k(mixed.goodPerSecond)} good events/s (${pct(mixed.goodPerSecond / clean.goodPerSecond)}); drain ${(clean.ms / 1000).toFixed(2)} s / ${(mixed.ms / 1000).toFixed(2)} s, of it to the last good row ${(clean.goodStoredMs / 1000).toFixed(2)} s / ${(mixed.goodStoredMs / 1000).toFixed(2)} s`);
   }
   const cleanDlq = await tallyDeadLetters(kafka, `${runId}_clean_dlq`, `${runId}_dlq_reader_clean`);
   checkMalformed(stream, rounds, deadLetters, cleanDlq);
   if (profiles) say(`clean stream, round 1:\n${summarizeCpuProfile(profiles.clean, 15)}\nmixed stream, round 1:\n${summarizeCpuProfile(profiles.mixed, 15)}`);
-  return { stream, rounds, deadLetters };
+  return { stream, rounds, brokerCpu, deadLetters };
 }
 
 /** Throws unless every good event was stored once and every bad one dead-lettered with its reason, in every round. */
@@ -432,6 +439,14 @@ function report(r: Results, produced: { ms: number; bytes: number }, perPartitio
         '… of it the main thread',
         `${mainThreadPerGood('clean').toFixed(1)} / ${mainThreadPerGood('mixed').toFixed(1)} µs`,
         `clean / mixed (median): JavaScript (kafkajs fetch and dead-letter produce, the transforms), without the engine's threads; ${(((mainThreadPerGood('mixed') - mainThreadPerGood('clean')) * m.stream.good) / m.stream.bad).toFixed(0)} µs more per bad message`,
+      );
+    }
+    if (m.brokerCpu.length > 0) {
+      const brokerOf = (which: 'clean' | 'mixed') => median(m.brokerCpu.map((b) => b[which]));
+      add(
+        '… the local broker\'s CPU per drain',
+        `${brokerOf('clean').toFixed(2)} / ${brokerOf('mixed').toFixed(2)} s`,
+        `clean / mixed (median; each drain's worker process, its start and stop included, is apart): serving the fetches, storing the dead letters; per round ${m.brokerCpu.map((b) => `${b.clean.toFixed(2)} / ${b.mixed.toFixed(2)}`).join(', ')}`,
       );
     }
     add(
