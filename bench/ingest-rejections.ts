@@ -8,7 +8,7 @@
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import type { Message } from 'kafkajs';
-import { deadLetterMessage } from '../services/ingest/sinks/dead-letter.js';
+import { deadLetterMessage, recordBytes } from '../services/ingest/sinks/dead-letter.js';
 import { createTransforms } from '../services/ingest/transforms/index.js';
 import { loadMessageFixtures } from '../test/fixtures/messages/load.js';
 
@@ -45,13 +45,13 @@ function decideAndBuild(values: Buffer[]): (i: number) => Message | undefined {
   };
 }
 
-/** CPU per dead letter for kafkajs to encode produce requests of up to 512 KiB (the worker's chunks). */
+/** CPU per dead letter for kafkajs to encode produce requests of up to 512 KiB of records (the worker's chunks). */
 async function encodePerMessage(letters: Message[]): Promise<number> {
   const chunks: Message[][] = [];
   let chunk: Message[] = [];
   let bytes = 0;
   for (const m of letters) {
-    const size = (m.value as Buffer | null)?.length ?? 0;
+    const size = recordBytes(m);
     if (chunk.length > 0 && bytes + size > 512 * 1024) {
       chunks.push(chunk);
       chunk = [];

@@ -16,8 +16,26 @@ export const DLQ_HEADERS = {
 
 /** Values above this are cut: Kafka's default max.message.bytes is 1 MiB including headers. */
 export const DLQ_MAX_VALUE_BYTES = 900 * 1024;
-/** One send stays well under a broker's per-request record batch limit. */
+/**
+ * One send stays well under the broker's limit on a record batch (message.max.bytes, 1 MiB by default):
+ * kafkajs puts a send's messages for one partition into one batch, so a chunk is bounded by what its
+ * records weigh, headers and keys included, not by their values alone.
+ */
 const MAX_SEND_BYTES = 512 * 1024;
+/** Per record and per header: the varints, attributes and deltas around the bytes (generously rounded up). */
+const RECORD_OVERHEAD_BYTES = 32;
+const HEADER_OVERHEAD_BYTES = 10;
+
+/** An upper bound of what `message` adds to a record batch. */
+export function recordBytes(message: Message): number {
+  let bytes = RECORD_OVERHEAD_BYTES + byteLength(message.key) + byteLength(message.value);
+  for (const [key, values] of Object.entries(message.headers ?? {})) {
+    for (const value of [values].flat()) bytes += HEADER_OVERHEAD_BYTES + Buffer.byteLength(key) + byteLength(value);
+  }
+  return bytes;
+}
+
+const byteLength = (v: Buffer | string | null | undefined): number => (v == null ? 0 : Buffer.byteLength(v));
 const MAX_DETAIL_CHARS = 1024;
 
 export function deadLetterMessage(source: { topic: string; partition: number }, rejected: RejectedMessage): Message {
@@ -60,7 +78,7 @@ export function createDeadLetterQueue(kafka: Kafka, topic: string): DeadLetterQu
       };
       for (const r of rejected) {
         const message = deadLetterMessage(source, r);
-        const size = (message.value as Buffer | null)?.length ?? 0;
+        const size = recordBytes(message);
         if (bytes + size > MAX_SEND_BYTES) await flush();
         chunk.push(message);
         bytes += size;
