@@ -106,6 +106,18 @@ function trendConstants(minutes: number) {
   return { sumW, scale: sumW / sumW2 };
 }
 
+/**
+ * The first stored minute of the last seasonDays + 1 days: how many previous days stored history fully
+ * covers. Its hour comes first, from the rollup's sorting key (toStartOfHour(minute) leads it), so only
+ * that hour's rows are scanned, not eight days of them: a plain min(minute) over the range read more rows
+ * than the detector itself. Both give the same minute, and the same 1970 epoch for an empty range.
+ */
+function historyStartSql(endSql: string): string {
+  const since = `minute >= toStartOfMinute(${endSql}) - INTERVAL ${DETECTOR.seasonDays + 1} DAY`;
+  const firstHour = `SELECT toStartOfHour(minute) FROM error_counts_1m WHERE ${since} ORDER BY toStartOfHour(minute) LIMIT 1`;
+  return `SELECT min(minute) FROM error_counts_1m WHERE ${since} AND toStartOfHour(minute) = (${firstHour})`;
+}
+
 /** The time ranges read: the recent minutes and, per previous day, one range covering both seasonal spans (also the benchmark's baseline). */
 export function readRanges(end: string): string {
   const ranges = [`(minute >= ${end} - INTERVAL ${BASELINE_AGO.to} MINUTE AND minute < ${end})`];
@@ -215,7 +227,6 @@ export function detectorSql(o: DetectorSqlOptions): string {
   const spanMinutes = NOW_SPAN.to - NOW_SPAN.from + 1;
   const blocks = baseMinutes / DETECTOR.blockMinutes;
   const isBaseline = `ago BETWEEN ${BASELINE_AGO.from} AND ${BASELINE_AGO.to}`;
-  const onDay = `days_ago BETWEEN 1 AND ${seasonDays}`;
   // Every sum is linear, so it is taken once per cell and then per scope; the baseline also keeps its
   // 10-minute blocks apart (one scalar sum per block: an array per row and sumForEach per scope cost
   // more than the read), for the variance of the rate.
@@ -223,8 +234,8 @@ export function detectorSql(o: DetectorSqlOptions): string {
     ...DETECTOR_TESTS.map((t) => [`in_${t.name}`, `sumIf(events, ago <= ${t.minutes})`] as [string, string]),
     ['trend_weighted', `sumIf(events * (${trend.minutes + 1} - ago) / ${trend.minutes}, ago <= ${trend.minutes})`],
     ['baseline', `sumIf(events, ${isBaseline})`],
-    ['season_now', `sumIf(events, ${onDay} AND tod_offset BETWEEN ${NOW_SPAN.from} AND ${NOW_SPAN.to})`],
-    ['season_base', `sumIf(events, ${onDay} AND tod_offset BETWEEN ${BASELINE_AGO.from} AND ${BASELINE_AGO.to})`],
+    ['season_now', `sumIf(events, on_day AND tod_offset BETWEEN ${NOW_SPAN.from} AND ${NOW_SPAN.to})`],
+    ['season_base', `sumIf(events, on_day AND tod_offset BETWEEN ${BASELINE_AGO.from} AND ${BASELINE_AGO.to})`],
     ...Array.from({ length: blocks }, (_, b) => [`block_${b + 1}`, `sumIf(events, block = ${b + 1})`] as [string, string]),
   ];
   // One scalar column per test and measure (obs_1, exp_1, …): the scoring runs on every scope, and plain
@@ -246,14 +257,15 @@ export function detectorSql(o: DetectorSqlOptions): string {
   return `
 WITH
   toStartOfMinute(${o.endSql}) AS window_end,
-  (SELECT min(minute) FROM error_counts_1m WHERE minute >= toStartOfMinute(${o.endSql}) - INTERVAL ${DETECTOR.seasonDays + 1} DAY) AS history_start,
+  (${historyStartSql(o.endSql)}) AS history_start,
   -- 1. The rollup's rows in the slots read: the last minutes, and the seasonal spans on previous days.
   slots AS (
     SELECT region, app_id, code, category AS stored_category, events,
       dateDiff('minute', minute, ${end}) AS ago,
       intDiv(ago + ${MINUTES_PER_DAY / 2}, ${MINUTES_PER_DAY}) AS days_ago,
       ago - ${MINUTES_PER_DAY} * days_ago AS tod_offset,
-      if(${isBaseline}, 1 + intDiv(ago - ${BASELINE_AGO.from}, ${DETECTOR.blockMinutes}), 0) AS block
+      if(${isBaseline}, 1 + intDiv(ago - ${BASELINE_AGO.from}, ${DETECTOR.blockMinutes}), 0) AS block,
+      days_ago BETWEEN 1 AND ${seasonDays} AS on_day
     FROM error_counts_1m
     WHERE (${readRanges(end)})
       AND ${o.filterSql ?? '1'}
