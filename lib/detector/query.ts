@@ -113,18 +113,29 @@ function trendConstants(minutes: number) {
  * than the detector itself. Both give the same minute, and the same 1970 epoch for an empty range.
  */
 function historyStartSql(endSql: string): string {
-  const since = `minute >= toStartOfMinute(${endSql}) - INTERVAL ${DETECTOR.seasonDays + 1} DAY`;
+  const start = `toStartOfMinute(${endSql}) - INTERVAL ${DETECTOR.seasonDays + 1} DAY`;
+  // The hour condition only lets the primary key skip older hours (see minuteRange).
+  const since = `toStartOfHour(minute) >= toStartOfHour(${start}) AND minute >= ${start}`;
   const firstHour = `SELECT toStartOfHour(minute) FROM error_counts_1m WHERE ${since} ORDER BY toStartOfHour(minute) LIMIT 1`;
   return `SELECT min(minute) FROM error_counts_1m WHERE ${since} AND toStartOfHour(minute) = (${firstHour})`;
 }
 
+/**
+ * The rollup's minutes from `from` up to (not including) `to`. The rollup is sorted by
+ * toStartOfHour(minute) first and by minute last, and the engine matches a condition on `minute` to the
+ * last key column, where it prunes nothing: every granule of the partition was read. The same range on
+ * the hour (implied by the minute range, so no row changes) lets the primary key skip the other hours.
+ */
+const minuteRange = (from: string, to: string) =>
+  `(toStartOfHour(minute) BETWEEN toStartOfHour(${from}) AND toStartOfHour(${to}) AND minute >= ${from} AND minute < ${to})`;
+
 /** The time ranges read: the recent minutes and, per previous day, one range covering both seasonal spans (also the benchmark's baseline). */
 export function readRanges(end: string): string {
-  const ranges = [`(minute >= ${end} - INTERVAL ${BASELINE_AGO.to} MINUTE AND minute < ${end})`];
+  const ranges = [minuteRange(`${end} - INTERVAL ${BASELINE_AGO.to} MINUTE`, end)];
   for (let day = 1; day <= DETECTOR.seasonDays; day++) {
     const newest = day * MINUTES_PER_DAY + NOW_SPAN.from; // minutes ago
     const oldest = day * MINUTES_PER_DAY + BASELINE_AGO.to;
-    ranges.push(`(minute >= ${end} - INTERVAL ${oldest} MINUTE AND minute < ${end} - INTERVAL ${newest - 1} MINUTE)`);
+    ranges.push(minuteRange(`${end} - INTERVAL ${oldest} MINUTE`, `${end} - INTERVAL ${newest - 1} MINUTE`));
   }
   return ranges.join('\n      OR ');
 }
