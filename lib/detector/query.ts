@@ -249,6 +249,9 @@ export function detectorSql(o: DetectorSqlOptions): string {
     ['season_base', `sumIf(events, on_day AND tod_offset BETWEEN ${BASELINE_AGO.from} AND ${BASELINE_AGO.to})`],
     ...Array.from({ length: blocks }, (_, b) => [`block_${b + 1}`, `sumIf(events, block = ${b + 1})`] as [string, string]),
   ];
+  // In the scoring, conditions are nested ifs and label tests empty(): an AND of comparisons with
+  // constants, or an OR of equalities, has the analyzer hash each compared column, and with it every step
+  // below (see QUERY_SETTINGS); the score's conditions are repeated wherever `score` is used.
   // One scalar column per test and measure (obs_1, exp_1, …): the scoring runs on every scope, and plain
   // columns cost a fraction of per-row arrays and lambdas. Arrays are built for significant scopes only.
   const tests = DETECTOR_TESTS.map((t, i) => ({
@@ -330,11 +333,11 @@ WITH
   --    wider scope: only the significant ones go on.
   scored AS (
     SELECT *,
-      ${each((t) => `if(sup_${fast} >= ${num(-Math.log10(DETECTOR.stillGoingAlpha))} AND obs_${t.i} >= ${DETECTOR.minRatio} * exp_${t.i} AND obs_${t.i} - exp_${t.i} >= ${DETECTOR.minExcess}, sup_${t.i} / ${t.threshold}, 0) AS score_${t.i}`, ',\n      ')},
+      ${each((t) => `if(sup_${fast} >= ${num(-Math.log10(DETECTOR.stillGoingAlpha))}, if(obs_${t.i} >= ${DETECTOR.minRatio} * exp_${t.i}, if(obs_${t.i} - exp_${t.i} >= ${DETECTOR.minExcess}, sup_${t.i} / ${t.threshold}, 0), 0), 0) AS score_${t.i}`, ',\n      ')},
       greatest(${each((t) => `score_${t.i}`)}) AS score,
       multiIf(${tests.slice(0, -1).map((t) => `score_${t.i} = score, ${t.i}`).join(', ')}, ${tests.length}) AS best
     FROM tested
-    WHERE score >= 1 OR region = '' OR app_id = '' OR code = ''
+    WHERE score >= 1 OR empty(region) OR empty(app_id) OR empty(code)
   ),
   -- 7. The scope one label wider, significant or not (no region; no app; the category without the code,
   --    or the kind without the category): the row of the same partition with that label empty.
