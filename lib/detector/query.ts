@@ -208,8 +208,10 @@ function explainedAlong(axis: number): string {
  * conditions are on `minute`, against constants), yet it keys each compared expression by its tree hash,
  * and the hash of a column read from a step walks every step below it: with thirteen nested steps that
  * was more than half of each evaluation's CPU (about 0.45 s of analysis out of 0.9 s on 10M events).
+ * A query that wraps the detector and tests its columns outside appends these again: the inner clause
+ * covers the detector's own steps only.
  */
-const QUERY_SETTINGS = 'SETTINGS optimize_and_compare_chain = 0';
+export const DETECTOR_SETTINGS = 'SETTINGS optimize_and_compare_chain = 0';
 
 /** The output fields that hold one value per test, and the per-test columns they are built from. */
 const OUTPUT_ARRAYS: Partial<Record<string, string>> = { excess: 'ex', observed: 'obs', expected: 'exp', surprise: 'sup', dispersion: 'disp' };
@@ -251,7 +253,7 @@ export function detectorSql(o: DetectorSqlOptions): string {
   ];
   // In the scoring, conditions are nested ifs and label tests empty(): an AND of comparisons with
   // constants, or an OR of equalities, has the analyzer hash each compared column, and with it every step
-  // below (see QUERY_SETTINGS); the score's conditions are repeated wherever `score` is used.
+  // below (see DETECTOR_SETTINGS); the score's conditions are repeated wherever `score` is used.
   // One scalar column per test and measure (obs_1, exp_1, …): the scoring runs on every scope, and plain
   // columns cost a fraction of per-row arrays and lambdas. Arrays are built for significant scopes only.
   const tests = DETECTOR_TESTS.map((t, i) => ({
@@ -413,7 +415,7 @@ SELECT ${OUTPUT_FIELDS.join(', ')},
     ${[...labelsOf('leaf_'), 'leaf_score'].join(', ')}) AS reported
 FROM candidates
 ORDER BY reported DESC, score DESC
-${QUERY_SETTINGS}`;
+${DETECTOR_SETTINGS}`;
 }
 
 /** The longest test must fit before the gap, or the baseline would overlap it. */
