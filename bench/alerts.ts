@@ -1,22 +1,34 @@
 // npm run bench:alerts [-- --seeds 101,102,103 --tune-seed 100 --hours 12 --history 24 --rate 10 --scenarios all --json]
+//                        [--store-dir DIR [--store-only]]
 //
 // How well the alert rules find incidents, measured the way a user would with `errpulse backtest`:
 //   1. per seed, the simulator writes `history` hours of ordinary traffic (daily rhythm 3× peak to trough)
 //      and then `hours` hours with every scenario, staggered, including the benign ones;
 //   2. the events go through the real pipeline: a real Kafka broker and the ingest worker into the
-//      embedded ClickHouse engine (a fresh data folder per seed);
+//      embedded ClickHouse engine (a fresh data folder per seed, or a kept one: --store-dir below);
 //   3. the backtest replays the rules minute by minute over the `hours` part and scores them against
 //      the simulator's truth: recall, false alerts per day, latency per incident kind.
 // The baseline to beat is a static threshold per rule, the usual first Grafana setup, defined below and
 // tuned on a different seed (--tune-seed): for each rule, the lowest threshold with no false alert there.
 // Also reported: the time all detector rules take per evaluated minute on each store.
-import { mkdtempSync, rmSync } from 'node:fs';
+//
+// Storing a seed takes minutes; replaying it is what one tunes. --store-dir DIR keeps each seed's data
+// folder at DIR/seed-<seed> with its truth (truth.json, as `errpulse simulate --truth` writes it) and a
+// marker written once every event is stored; a later run with the same parameters reuses the folder
+// and starts no broker, any other folder there is removed and rebuilt. --store-only builds or checks
+// the stores (tune seed included) and stops. A kept store is an ordinary data folder for the CLI:
+//   CLICKHOUSE_DATA_DIR=DIR/seed-101 CLICKHOUSE_DATABASE=errpulse npx tsx cli/errpulse.ts backtest \
+//     --from 2026-06-08T00:00:00Z --to 2026-06-08T12:00:00Z --truth DIR/seed-101/truth.json
+// (CLICKHOUSE_DATABASE: whatever it was when the store was built, errpulse by default; tsx runs the
+// current sources, `errpulse` the last build.) Never migrate such a folder with the default retention:
+// its events lie months back and the TTL would drop them.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { AlertRule } from '../dashboards/alerts/rule.js';
 import { OVERVIEW_PANELS } from '../dashboards/src/overview.js';
-import { connectClickHouse } from '../lib/clickhouse/client.js';
+import { connectClickHouse, EmbeddedEngineLockedError, isLockedByAnotherProcess, type ClickHouse } from '../lib/clickhouse/client.js';
 import { migrate, schemaOptions } from '../lib/clickhouse/migrate.js';
 import { loadConfigOrExit, type Config } from '../lib/config.js';
 import { createKafka } from '../lib/kafka/client.js';
@@ -29,7 +41,7 @@ import { scoreBacktest, truthIncidents, type Score, type TruthIncident } from '.
 import { createSimulation } from '../services/simulator/generator.js';
 import { parseScenarios } from '../services/simulator/scenarios.js';
 import { scheduleSimulation } from '../services/simulator/schedule.js';
-import { truthDocument } from '../services/simulator/truth.js';
+import { truthDocument, writeTruthFile } from '../services/simulator/truth.js';
 import { storeSimulation } from '../test/support/simulated-store.js';
 import { freePort } from '../test/support/ports.js';
 import { BENCH_LOG_LEVEL } from './ingest-events.js';
@@ -43,6 +55,8 @@ const { values: args } = parseArgs({
     rate: { type: 'string', default: '10' },
     scenarios: { type: 'string', default: 'all' },
     json: { type: 'boolean', default: false },
+    'store-dir': { type: 'string' },
+    'store-only': { type: 'boolean', default: false },
   },
 });
 const SEEDS = args.seeds.split(',').map(Number);
@@ -56,6 +70,7 @@ const HOUR = 3_600_000;
 const LIVE_START = Date.parse('2026-06-08T00:00:00Z');
 /** The rhythm's amplitude: 1.5 / 0.5, a 3× swing from peak to trough. */
 const DAILY_AMPLITUDE = 0.5;
+const STORE_DIR = args['store-dir'] === undefined ? undefined : resolve(args['store-dir']);
 
 const log = createLogger(BENCH_LOG_LEVEL, 'bench-alerts', 2);
 const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -157,52 +172,136 @@ async function brokers(cleanups: Array<() => Promise<void>>): Promise<string[]> 
   return info.brokers;
 }
 
+// ---------------------------------------------------------------------------------------------
+// One seed's store: a fresh temporary data folder, or with --store-dir a kept one that a later run reuses.
+
+/** Bump when what a store holds changes for the same parameters (schedule, generator, schema). */
+const STORE_FORMAT = 1;
+const MARKER_FILE = 'bench-store.json';
+
+/** What a store holds; a kept store is reused only when all of it matches. */
+type StoreParams = ReturnType<typeof storeParams>;
+interface StoreMarker {
+  store: StoreParams;
+  events: number;
+  ingestSeconds: number;
+  storedAt: string;
+}
+
+function storeParams(seed: number) {
+  return {
+    format: STORE_FORMAT,
+    seed,
+    ratePerSecond: RATE,
+    hours: HOURS,
+    historyHours: HISTORY_HOURS,
+    scenarios: SCENARIOS,
+    dailyAmplitude: DAILY_AMPLITUDE,
+    liveStart: new Date(LIVE_START).toISOString(),
+    database: base.clickhouse.database,
+  };
+}
+
+function readMarker(dir: string): StoreMarker | undefined {
+  try {
+    return JSON.parse(readFileSync(join(dir, MARKER_FILE), 'utf8')) as StoreMarker;
+  } catch {
+    return undefined;
+  }
+}
+
+interface SeedStore {
+  clickhouse: ClickHouse;
+  events: number;
+  ingestSeconds: number;
+  truth: TruthIncident[];
+  close(): Promise<void>;
+}
+
+/** The seed's events in ClickHouse: reused from a kept store when its marker matches, else simulated and ingested. */
+async function openSeedStore(seed: number, kafkaBrokers: () => Promise<string[]>): Promise<SeedStore> {
+  const sim = createSimulation(
+    scheduleSimulation(
+      {
+        seed,
+        ratePerSecond: RATE,
+        durationMs: HOURS * HOUR,
+        backfillMs: HISTORY_HOURS * HOUR,
+        liveStartMs: LIVE_START,
+        scenarios: SCENARIOS,
+        incidentAtMs: 30 * 60_000,
+        incidentLengthMs: HOURS * HOUR - 60 * 60_000,
+        staggerIncidents: true,
+        dailyAmplitude: DAILY_AMPLITUDE,
+      },
+      LIVE_START,
+    ),
+  );
+  const truth = truthIncidents(truthDocument(sim));
+  const kept = STORE_DIR === undefined ? undefined : join(STORE_DIR, `seed-${seed}`);
+  const params = storeParams(seed);
+  const marker = kept === undefined ? undefined : readMarker(kept);
+  const reused = marker !== undefined && JSON.stringify(marker.store) === JSON.stringify(params) ? marker : undefined;
+  if (kept !== undefined && reused === undefined && existsSync(kept)) {
+    // Another bench may be filling it (no marker yet): never pull a folder from under a live engine.
+    if (isLockedByAnotherProcess(kept)) throw new EmbeddedEngineLockedError(kept);
+    say(`seed ${seed}: store ${kept} ${marker === undefined ? 'is incomplete (no marker)' : `holds other data (${JSON.stringify(marker.store)})`}; removing and rebuilding it`);
+    rmSync(kept, { recursive: true, force: true });
+  }
+  const dataDir = kept ?? mkdtempSync(join(tmpdir(), 'errpulse-bench-alerts-ch-'));
+  const chConfig: Config['clickhouse'] = { ...base.clickhouse, url: undefined, dataDir, rawRetentionDays: 3650, rollupRetentionDays: 3650 };
+  const clickhouse = await connectClickHouse(chConfig, { createDatabase: true, queryTimeoutS: 600 });
+  const close = async () => {
+    await clickhouse.close();
+    if (kept === undefined) rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    await migrate(clickhouse.client, schemaOptions(chConfig));
+    if (reused) {
+      say(`seed ${seed}: reusing store ${dataDir} (${reused.events} events stored ${reused.storedAt}); no simulation or ingest`);
+      return { clickhouse, events: reused.events, ingestSeconds: reused.ingestSeconds, truth, close };
+    }
+    const addresses = await kafkaBrokers();
+    const kafka = createKafka({ ...base.kafka, brokers: addresses, clientId: `bench-alerts-${seed}` }, log);
+    const started = performance.now();
+    say(`seed ${seed}: simulating ${HISTORY_HOURS} h of history + ${HOURS} h with ${sim.incidents.length} scenarios at ${RATE} events/s through Kafka and the ingest worker…`);
+    const stored = await storeSimulation({ kafka, brokers: addresses, clickhouse: { ...clickhouse, config: chConfig }, sim, logger: log, timeoutMs: 3_600_000 });
+    const ingestSeconds = (performance.now() - started) / 1000;
+    if (kept !== undefined) {
+      await writeTruthFile(join(kept, 'truth.json'), truthDocument(sim, { endMs: stored.endMs, counts: stored.counts }));
+      // Last, so a folder with a marker is known to hold every event.
+      const done: StoreMarker = { store: params, events: stored.sent, ingestSeconds: Math.round(ingestSeconds), storedAt: new Date().toISOString() };
+      writeFileSync(join(kept, MARKER_FILE), `${JSON.stringify(done, null, 2)}\n`);
+    }
+    say(`seed ${seed}: ${stored.sent} events stored in ${ingestSeconds.toFixed(0)} s${kept === undefined ? '' : ` in ${kept}`}`);
+    return { clickhouse, events: stored.sent, ingestSeconds, truth, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
 async function runSeed(
   seed: number,
-  kafkaBrokers: string[],
+  kafkaBrokers: () => Promise<string[]>,
   detectorRules: readonly Rule[],
   staticRules: readonly Rule[],
 ): Promise<{ result: Omit<SeedResult, 'static'>; staticPoints: EvaluationPoint[]; truth: TruthIncident[]; range: { from: Date; to: Date } }> {
-  const spec = scheduleSimulation(
-    {
-      seed,
-      ratePerSecond: RATE,
-      durationMs: HOURS * HOUR,
-      backfillMs: HISTORY_HOURS * HOUR,
-      liveStartMs: LIVE_START,
-      scenarios: SCENARIOS,
-      incidentAtMs: 30 * 60_000,
-      incidentLengthMs: HOURS * HOUR - 60 * 60_000,
-      staggerIncidents: true,
-      dailyAmplitude: DAILY_AMPLITUDE,
-    },
-    LIVE_START,
-  );
-  const sim = createSimulation(spec);
-  const truth = truthIncidents(truthDocument(sim));
-  const dataDir = mkdtempSync(join(tmpdir(), 'errpulse-bench-alerts-ch-'));
-  const chConfig: Config['clickhouse'] = { ...base.clickhouse, url: undefined, dataDir, rawRetentionDays: 3650, rollupRetentionDays: 3650 };
-  const clickhouse = await connectClickHouse(chConfig, { createDatabase: true, queryTimeoutS: 600 });
+  const store = await openSeedStore(seed, kafkaBrokers);
   try {
-    await migrate(clickhouse.client, schemaOptions(chConfig));
-    const kafka = createKafka({ ...base.kafka, brokers: kafkaBrokers, clientId: `bench-alerts-${seed}` }, log);
-    const started = performance.now();
-    say(`seed ${seed}: simulating ${HISTORY_HOURS} h of history + ${HOURS} h with ${sim.incidents.length} scenarios at ${RATE} events/s through Kafka and the ingest worker…`);
-    const stored = await storeSimulation({ kafka, brokers: kafkaBrokers, clickhouse: { ...clickhouse, config: chConfig }, sim, logger: log, timeoutMs: 3_600_000 });
-    const ingestSeconds = (performance.now() - started) / 1000;
-    say(`seed ${seed}: ${stored.sent} events stored in ${ingestSeconds.toFixed(0)} s; backtesting ${HOURS * 60} minutes…`);
+    say(`seed ${seed}: backtesting ${HOURS * 60} minutes…`);
     const range = { from: new Date(LIVE_START), to: new Date(LIVE_START + HOURS * HOUR) };
     const progress = (what: string) => (done: number, total: number) => {
       if (done % 60 === 0 || done === total) say(`seed ${seed}: ${what} ${done}/${total} minutes`);
     };
+    const { client } = store.clickhouse;
     // The tuning seed needs only the static rules (detectorRules is empty for it).
-    const points = await queryHistory(clickhouse.client, detectorRules, range, { queryTimeoutS: 600, onProgress: progress('detector rules') });
-    const staticPoints = await queryHistory(clickhouse.client, staticRules, range, { queryTimeoutS: 600, onProgress: progress('static rules') });
-    const detector = scoreBacktest(replay(detectorRules, points), truth, range);
-    return { result: { seed, events: stored.sent, ingestSeconds, detector, timing: evaluationTiming(points) }, staticPoints, truth, range };
+    const points = await queryHistory(client, detectorRules, range, { queryTimeoutS: 600, onProgress: progress('detector rules') });
+    const staticPoints = await queryHistory(client, staticRules, range, { queryTimeoutS: 600, onProgress: progress('static rules') });
+    const detector = scoreBacktest(replay(detectorRules, points), store.truth, range);
+    return { result: { seed, events: store.events, ingestSeconds: store.ingestSeconds, detector, timing: evaluationTiming(points) }, staticPoints, truth: store.truth, range };
   } finally {
-    await clickhouse.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await store.close();
   }
 }
 
@@ -253,6 +352,10 @@ function report(results: readonly SeedResult[], thresholds: Record<string, numbe
 const describe = (e: AlertEpisode) => `${new Date(e.firedAt).toISOString().slice(11, 16)} ${e.ruleUid} ${labelText(e.labels)}`;
 
 async function main(): Promise<void> {
+  if (args['store-only'] && STORE_DIR === undefined) {
+    say('bench:alerts: --store-only needs --store-dir DIR (where the stores are kept)');
+    process.exit(2);
+  }
   const cleanups: Array<() => Promise<void>> = [];
   // Ctrl-C still stops the broker this bench started.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -264,7 +367,13 @@ async function main(): Promise<void> {
     });
   }
   try {
-    const kafkaBrokers = await brokers(cleanups);
+    // Started on first need: reused stores need no broker.
+    let started: Promise<string[]> | undefined;
+    const kafkaBrokers = () => (started ??= brokers(cleanups));
+    if (args['store-only']) {
+      for (const seed of new Set([TUNE_SEED, ...SEEDS])) await (await openSeedStore(seed, kafkaBrokers)).close();
+      return;
+    }
     const detectorRules = rulesFrom();
     const staticRules = rulesFrom(STATIC_RULES);
     const tuning = await runSeed(TUNE_SEED, kafkaBrokers, [], staticRules);

@@ -81,6 +81,25 @@ export async function startErrpulse(opts: { port: number; env: Record<string, st
   }
 }
 
+/**
+ * Resolves once `errpulse start`'s status line says the generated history has gone out and the worker
+ * has caught up on it (lag under `maxLag` events, about 10 s of live traffic at 20 events/s): from then
+ * on the console has the whole backfill to draw and the detector its whole baseline.
+ */
+export async function waitUntilHistoryStored(started: Started, opts: { timeoutMs: number; maxLag?: number }): Promise<void> {
+  const maxLag = opts.maxLag ?? 200;
+  const deadline = Date.now() + opts.timeoutMs;
+  for (;;) {
+    const lines = started.output().split('--- log ---')[0]!.match(/^in .* · lag [\d,]+ · stored [\d,]+.*$/gm) ?? [];
+    const last = lines[lines.length - 1];
+    const lag = last ? Number(/ · lag ([\d,]+)/.exec(last)![1]!.replace(/,/g, '')) : undefined;
+    const stored = last ? Number(/ · stored ([\d,]+)/.exec(last)![1]!.replace(/,/g, '')) : 0;
+    if (last && !last.includes('sending history') && lag! <= maxLag && stored > 0) return;
+    if (Date.now() > deadline) throw new Error(`the history was not stored within ${opts.timeoutMs} ms; last status: ${last ?? 'none'}\n${started.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
+}
+
 // The DOM types are not in the Node project's lib; the few members the page-side function reads.
 interface CanvasLike {
   width: number;

@@ -175,8 +175,9 @@ export async function connectClickHouse(cfg: Config['clickhouse'], opts: Connect
 /**
  * The engine prints the lock failure on stderr and throws a generic "Failed to create connection", so the
  * cause is read from the engine's own `status` file, which names the process that holds the folder.
+ * Without an error, says whether another live process holds the folder (before removing it, say).
  */
-function isLockedByAnotherProcess(dataDir: string, err: unknown): boolean {
+export function isLockedByAnotherProcess(dataDir: string, err?: unknown): boolean {
   for (let e: unknown = err; e instanceof Error; e = e.cause) {
     if (/Cannot lock file|Another server instance/i.test(e.message)) return true;
   }

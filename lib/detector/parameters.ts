@@ -79,12 +79,15 @@ export const DETECTOR = {
    * 0.01 such alerts per incident.
    */
   stillGoingAlpha: 1e-5,
-  /** Minimum effect size: observed ≥ minRatio × expected and observed − expected ≥ minExcess. */
+  /**
+   * Minimum effect size: observed ≥ minRatio × expected, and the window's events exceed their expectation
+   * by minExcess (the trend test's unweighted: its equivalent events count a recent event as 1.5).
+   */
   minRatio: 1.5,
   minExcess: 5,
   /**
    * A scope is explained by a more specific one holding this share of its excess (Adtributor's
-   * explanatory power) ...
+   * explanatory power), or whose rest (the scope without it) would not be significant on its own ...
    */
   explainShare: 0.8,
   /**

@@ -184,20 +184,48 @@ function concentrated(exPart: string, expPart: string, exWhole: string, expWhole
   return `(${exWhole} - ${exPart} <= greatest(${DETECTOR.minExcess}, ${exPart} * (${expWhole} - ${expPart}) / (${DETECTOR.concentration} * greatest(${expPart}, 1e-9))))`;
 }
 
+/** Per test, in DETECTOR_TESTS order: raw events in the window per unit of its expectation (the trend test counts weighted, scaled events). */
+const RAW_PER_EXPECTED = DETECTOR_TESTS.map((t) => {
+  if (t.name !== 'trend') return 1;
+  const { sumW, scale } = trendConstants(t.minutes);
+  return t.minutes / (scale * sumW);
+});
+
+/**
+ * The rest of a whole once a part is taken out, as (raw events, raw expectation) in the window of the
+ * whole's best test `best`.
+ */
+function rest(exPart: string, expPart: string, exWhole: string, expWhole: string, best: string): string {
+  const lambda = `greatest((${expWhole} - ${expPart}) * [${RAW_PER_EXPECTED.map(num).join(', ')}][${best}], 1e-9)`;
+  return `(${exWhole} - ${exPart} + ${lambda}, ${lambda})`;
+}
+
+/**
+ * Whether a rest (a `rest()` tuple) would not be significant on its own, at the threshold of the whole's
+ * best test, with the whole's over-dispersion `c2`: then the part is all there is to the whole's
+ * significance, whatever share of a noisy whole's excess it holds.
+ */
+function quiet(restTuple: string, best: string, c2: string): string {
+  const [k, lambda] = [`tupleElement(${restTuple}, 1)`, `tupleElement(${restTuple}, 2)`];
+  const surprise = `-log10(greatest(0.5 * erfc(least(sqrt(2 * (${k} * log(${k} / ${lambda}) - ${k} + ${lambda}) / (1 + ${c2} * ${lambda})), 37) / sqrt(2)), 1e-300))`;
+  return `(${k} <= ${lambda} OR ${surprise} < [${DETECTOR_TESTS.map((t) => num(surpriseThreshold(t))).join(', ')}][${best}])`;
+}
+
 /**
  * Whether a significant scope (its best test's excess `ex_best` and expected events `exp_best`) is
  * explained by its significant children along `axis`: one holding explainShare of its excess, or, where
  * two children are two incidents (two apps; two regions of the whole platform), two holding
  * explainPairShare together, and in both cases the excess concentrated in them. Children along one label
  * are disjoint, so their excesses and expectations add up. `top_<axis>` and `pair_<axis>` are the
- * largest child's and the two largest children's (excess, expected) at the scope's best test.
+ * largest child's and the two largest children's (excess, expected) at the scope's best test; a child
+ * (or pair) whose rest is quiet explains the scope whatever its share.
  */
 function explainedAlong(axis: number): string {
   const whole = ['ex_best', 'exp_best'] as const;
-  const single = `(top_${axis}.1 >= ${DETECTOR.explainShare} * ex_best AND ${concentrated(`top_${axis}.1`, `top_${axis}.2`, ...whole)})`;
+  const single = `((top_${axis}.1 >= ${DETECTOR.explainShare} * ex_best OR ${quiet(`rest_top_${axis}`, 'best', 'c2')}) AND ${concentrated(`top_${axis}.1`, `top_${axis}.2`, ...whole)})`;
   const pairAllowed = axis === 2 ? '1' : axis === 1 ? "app_id = ''" : '0';
   if (pairAllowed === '0') return single;
-  const pair = `(${pairAllowed} AND pair_${axis}.1 >= ${DETECTOR.explainPairShare} * ex_best AND ${concentrated(`pair_${axis}.1`, `pair_${axis}.2`, ...whole)})`;
+  const pair = `(${pairAllowed} AND (pair_${axis}.1 >= ${DETECTOR.explainPairShare} * ex_best OR ${quiet(`rest_pair_${axis}`, 'best', 'c2')}) AND ${concentrated(`pair_${axis}.1`, `pair_${axis}.2`, ...whole)})`;
   return `(${single} OR ${pair})`;
 }
 
@@ -217,7 +245,27 @@ export const DETECTOR_SETTINGS = 'SETTINGS optimize_and_compare_chain = 0';
 const OUTPUT_ARRAYS: Partial<Record<string, string>> = { excess: 'ex', observed: 'obs', expected: 'exp', surprise: 'sup', dispersion: 'disp' };
 
 /** What the query returns per significant scope, before the best test's events and the reported flag. */
-const OUTPUT_FIELDS = ['region', 'app_id', 'kind', 'category', 'code', 'best', 'excess', 'score', 'test', 'observed', 'expected', 'surprise', 'dispersion', 'rhythm'];
+const OUTPUT_FIELDS = ['region', 'app_id', 'kind', 'category', 'code', 'best', 'excess', 'score', 'test', 'observed', 'expected', 'surprise', 'dispersion', 'rhythm'] as const;
+
+/** 1-based positions in the `out` tuple of the fields the reporting step reads back. */
+const OUT = Object.fromEntries(OUTPUT_FIELDS.map((f, i) => [f, i + 1])) as Record<(typeof OUTPUT_FIELDS)[number], number>;
+
+/**
+ * Whether leaf `d` (an `out` tuple) absorbs leaf `o`: `d` lies inside `o` and holds explainShare of its
+ * excess at `o`'s best test, concentrated there.
+ */
+function absorbs(d: string, o: string): string {
+  const best = `${o}.${OUT.best}`;
+  const at = (t: string, field: 'excess' | 'expected') => `${t}.${OUT[field]}[${best}]`;
+  const labelsOfTuple = (t: string) => LABEL_COLUMNS.map((_, i) => `${t}.${i + 1}`);
+  const rested = rest(at(d, 'excess'), at(d, 'expected'), at(o, 'excess'), at(o, 'expected'), best);
+  return `(${descendant(labelsOfTuple(d), labelsOfTuple(o))}
+        AND (${at(d, 'excess')} >= ${DETECTOR.explainShare} * ${at(o, 'excess')} OR ${quiet(rested, best, C2_OF_OUT(o, best))})
+        AND ${concentrated(at(d, 'excess'), at(d, 'expected'), at(o, 'excess'), at(o, 'expected'))})`;
+}
+
+/** A scope's over-dispersion c² from its `out` tuple: its dispersion is 1 + c²λ at every test. */
+const C2_OF_OUT = (out: string, best: string) => `(${out}.${OUT.dispersion}[${best}] - 1) / greatest(${out}.${OUT.expected}[${best}], 1e-9)`;
 
 /**
  * The detector's SQL. `endSql` and `filterSql` come from code (a query parameter or a macro), never from
@@ -313,6 +361,7 @@ WITH
       greatest(${DETECTOR.rhythmMin}, least(${DETECTOR.rhythmMax},
         ((season_now + ${DETECTOR.seasonPseudoEvents}) / ${spanMinutes}) / ((season_base + ${DETECTOR.seasonPseudoEvents}) / ${baseMinutes}))) AS rhythm,
       trailing_rate * rhythm AS rate,
+      baseline + ${DETECTOR.baselinePseudoEvents} AS base_events,
       baseline / ${blocks} AS block_mean,
       if(baseline >= ${DETECTOR.dispersionMinEvents},
         greatest(${DETECTOR.noiseFloor}, (baseline_squares / ${blocks} - block_mean * block_mean - block_mean) / (block_mean * block_mean)),
@@ -320,13 +369,18 @@ WITH
       ${each((t) => `${t.observed} AS obs_${t.i}, ${t.expected} AS exp_${t.i}, ${t.excess} AS ex_${t.i}`, ',\n      ')}
     FROM scopes
   ),
-  -- 5. Per test, the signed-root Poisson deviance scaled down by the over-dispersion 1 + c²λ, as a
-  --    surprise (−log10 of the upper tail, by erfc, kept finite).
+  -- 5. Per test, the window's count against the baseline's, as two Poisson counts with one rate (the
+  --    window's exposure scaled by the rhythm): the signed-root deviance of that likelihood ratio,
+  --    scaled down by the over-dispersion 1 + c²λ, as a surprise (−log10 of the upper tail, by erfc,
+  --    kept finite). The expectation is itself estimated from the baseline's few events in a sparse
+  --    scope; treating it as known made 6 events in a scope that had none in the last hour look like a
+  --    one-in-10¹¹ chance rather than the one-in-10⁶ it is.
   tested AS (
     SELECT region, app_id, kind, category, code, rhythm,
       ${each((t) => `obs_${t.i}, exp_${t.i}, ex_${t.i}`)},
       ${each((t) => `1 + wander * exp_${t.i} AS disp_${t.i}`)},
-      ${each((t) => `-log10(greatest(0.5 * erfc(least(if(obs_${t.i} > exp_${t.i}, sqrt(2 * (obs_${t.i} * log(obs_${t.i} / exp_${t.i}) - obs_${t.i} + exp_${t.i}) / disp_${t.i}), 0), 37) / sqrt(2)), 1e-300)) AS sup_${t.i}`, ',\n      ')}
+      ${each((t) => `(obs_${t.i} + base_events) * exp_${t.i} / (exp_${t.i} + base_events) AS pooled_${t.i}`)},
+      ${each((t) => `-log10(greatest(0.5 * erfc(least(if(obs_${t.i} > exp_${t.i}, sqrt(2 * (obs_${t.i} * log(obs_${t.i} / pooled_${t.i}) + base_events * log(base_events / (obs_${t.i} + base_events - pooled_${t.i}))) / disp_${t.i}), 0), 37) / sqrt(2)), 1e-300)) AS sup_${t.i}`, ',\n      ')}
     FROM expected
   ),
   -- 6. Scores: surprise over the test's threshold, where the minimum effect size is met and the fast
@@ -335,7 +389,7 @@ WITH
   --    wider scope: only the significant ones go on.
   scored AS (
     SELECT *,
-      ${each((t) => `if(sup_${fast} >= ${num(-Math.log10(DETECTOR.stillGoingAlpha))}, if(obs_${t.i} >= ${DETECTOR.minRatio} * exp_${t.i}, if(obs_${t.i} - exp_${t.i} >= ${DETECTOR.minExcess}, sup_${t.i} / ${t.threshold}, 0), 0), 0) AS score_${t.i}`, ',\n      ')},
+      ${each((t) => `if(sup_${fast} >= ${num(-Math.log10(DETECTOR.stillGoingAlpha))}, if(obs_${t.i} >= ${DETECTOR.minRatio} * exp_${t.i}, if(ex_${t.i} >= ${DETECTOR.minExcess}, sup_${t.i} / ${t.threshold}, 0), 0), 0) AS score_${t.i}`, ',\n      ')},
       greatest(${each((t) => `score_${t.i}`)}) AS score,
       multiIf(${tests.slice(0, -1).map((t) => `score_${t.i} = score, ${t.i}`).join(', ')}, ${tests.length}) AS best
     FROM tested
@@ -388,30 +442,39 @@ WITH
       AND (app_id = '' OR ${concentrated('ex_best', 'exp_best', 'app_wide.1', 'app_wide.2')})
       AND (category = '' OR ${concentrated('ex_best', 'exp_best', 'signal_wide.1', 'signal_wide.2')}) AS is_leaf
     FROM (
-      SELECT *, ${CHILD_AXES.map((axis) => `sorted_${axis}[1] AS top_${axis}, (arraySum(x -> x.1, arraySlice(sorted_${axis}, 1, 2)), arraySum(x -> x.2, arraySlice(sorted_${axis}, 1, 2))) AS pair_${axis}`).join(',\n        ')}
+      SELECT *, ${CHILD_AXES.map((axis) => `sorted_${axis}[1] AS top_${axis}, (arraySum(x -> x.1, arraySlice(sorted_${axis}, 1, 2)), arraySum(x -> x.2, arraySlice(sorted_${axis}, 1, 2))) AS pair_${axis}`).join(',\n        ')},
+        ${CHILD_AXES.map((axis) => ['top', 'pair'].map((which) => `${rest(`${which}_${axis}.1`, `${which}_${axis}.2`, 'ex_best', 'exp_best', 'best')} AS rest_${which}_${axis}`).join(', ')).join(',\n        ')},
+        ${C2_OF_OUT('out', 'best')} AS c2
       FROM ranked
     )
   ),
-  -- 12. A leaf inside another leaf is part of that incident; of two overlapping leaves (an app across
-  --     regions and the region it fails in), the one with the stronger evidence speaks for both.
+  -- 12. A leaf that holds most of a leaf inside it (explainShare of its excess, concentrated there) is
+  --     absorbed by it: a finer scope names the incident where a wider one only became significant
+  --     because its finer parts' own baselines (not yet theirs) had caught up with a long incident. Of the
+  --     leaves left, one inside another is part of that incident; of two overlapping ones (an app across
+  --     regions and the region it fails in), the one with the stronger evidence speaks for both. An
+  --     absorbed leaf still holds its other parts: only its absorber speaks for it.
   incidents AS (
     SELECT groupArray(out) AS outs, groupArray(is_leaf) AS leaf_flags,
-      ${LABEL_COLUMNS.map((c, i) => `arrayFilter((x, f) -> f, arrayMap(x -> x.${i + 1}, outs), leaf_flags) AS leaf_${c}`).join(',\n      ')},
-      arrayFilter((x, f) -> f, arrayMap(x -> x.8, outs), leaf_flags) AS leaf_score
+      arrayFilter((x, f) -> f, outs, leaf_flags) AS leaf_outs,
+      arrayMap((o, f) -> f AND arrayExists(d -> ${absorbs('d', 'o')}, leaf_outs), outs, leaf_flags) AS absorbed_flags,
+      ${LABEL_COLUMNS.map((c, i) => `arrayFilter((x, f, a) -> f AND NOT a, arrayMap(x -> x.${i + 1}, outs), leaf_flags, absorbed_flags) AS leaf_${c}`).join(',\n      ')},
+      arrayFilter((x, f, a) -> f AND NOT a, arrayMap(x -> x.${OUT.score}, outs), leaf_flags, absorbed_flags) AS leaf_score
     FROM leaves
   ),
-  -- 13. One row per significant scope again, each with every leaf's labels and score.
+  -- 13. One row per significant scope again, each with every standing leaf's labels and score.
   candidates AS (
-    SELECT ${OUTPUT_FIELDS.map((f, i) => `out.${i + 1} AS ${f}`).join(', ')}, is_leaf,
+    SELECT ${OUTPUT_FIELDS.map((f, i) => `out.${i + 1} AS ${f}`).join(', ')}, out, is_leaf, absorbed, leaf_outs,
       ${[...labelsOf('leaf_'), 'leaf_score'].join(', ')}
     FROM incidents
-    ARRAY JOIN outs AS out, leaf_flags AS is_leaf
+    ARRAY JOIN outs AS out, leaf_flags AS is_leaf, absorbed_flags AS absorbed
   )
 SELECT ${OUTPUT_FIELDS.join(', ')},
   observed[best] AS events, expected[best] AS expected_events,
-  is_leaf AND NOT arrayExists((${[...labelsOf('a_'), 'a_score'].join(', ')}) -> ${descendant([...LABEL_COLUMNS], labelsOf('a_'))}
-    OR (${overlaps(labelsOf('a_'), [...LABEL_COLUMNS])} AND NOT ${descendant(labelsOf('a_'), [...LABEL_COLUMNS])}
-      AND (a_score > score OR (a_score = score AND (${labelsOf('a_').join(', ')}) < (${LABEL_COLUMNS.join(', ')})))),
+  is_leaf AND NOT absorbed
+  AND NOT arrayExists(a -> ${descendant([...LABEL_COLUMNS], LABEL_COLUMNS.map((_, i) => `a.${i + 1}`))} AND NOT ${absorbs('out', 'a')}, leaf_outs)
+  AND NOT arrayExists((${[...labelsOf('a_'), 'a_score'].join(', ')}) -> ${overlaps(labelsOf('a_'), [...LABEL_COLUMNS])} AND NOT ${descendant(labelsOf('a_'), [...LABEL_COLUMNS])}
+      AND NOT ${descendant([...LABEL_COLUMNS], labelsOf('a_'))} AND (a_score > score OR (a_score = score AND (${labelsOf('a_').join(', ')}) < (${LABEL_COLUMNS.join(', ')}))),
     ${[...labelsOf('leaf_'), 'leaf_score'].join(', ')}) AS reported
 FROM candidates
 ORDER BY reported DESC, score DESC

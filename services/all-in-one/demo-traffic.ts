@@ -27,6 +27,8 @@ export interface DemoTraffic {
   failed?: string;
   /** One line for the terminal: seed, rate, history and incidents. */
   description: string;
+  /** True while the generated history is still going out, before live traffic starts. */
+  sendingHistory(): boolean;
   stop(): Promise<void>;
 }
 
@@ -54,6 +56,10 @@ export async function startDemoTraffic(
       (first
         ? `; incidents ${sim.incidents.map((i) => i.kind).join(', ')} from ${new Date(first.startMs).toISOString().slice(11, 19)}Z for ${formatDuration(first.endMs - first.startMs)}`
         : ''),
+    sendingHistory: () => {
+      const sentUpTo = run.progress().virtualTimeMs;
+      return backfillMs > 0 && (sentUpTo === undefined || sentUpTo < now);
+    },
     stop: async () => {
       controller.abort();
       await run.done.then(

@@ -31,7 +31,10 @@ export function startStatusLoop(deps: {
         ready: readiness.ready,
         notReadyReason: readiness.reason,
         alerts: deps.alerts?.snapshot(),
-        simulator: deps.traffic && progress ? { sent: progress.sent, activeIncidents: progress.activeIncidents, failed: deps.traffic.failed } : undefined,
+        simulator:
+          deps.traffic && progress
+            ? { sent: progress.sent, sendingHistory: deps.traffic.sendingHistory(), activeIncidents: progress.activeIncidents, failed: deps.traffic.failed }
+            : undefined,
       }),
     );
   };

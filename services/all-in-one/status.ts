@@ -21,7 +21,7 @@ export interface StatusSnapshot {
   /** undefined: the alert evaluator is off (`--no-alerts`). */
   alerts: Pick<EvaluatorSnapshot, 'firing' | 'pending' | 'failures' | 'lastEvaluatedAt'> | undefined;
   /** undefined: the simulator is off. */
-  simulator?: { sent: number; activeIncidents: string[]; failed?: string | undefined } | undefined;
+  simulator?: { sent: number; sendingHistory?: boolean; activeIncidents: string[]; failed?: string | undefined } | undefined;
 }
 
 export function describeStatus(s: StatusSnapshot): string {
@@ -30,6 +30,7 @@ export function describeStatus(s: StatusSnapshot): string {
   if (!s.ready) parts.push(`ingest not ready: ${s.notReadyReason ?? 'unknown'}`);
   parts.push(s.alerts ? describeAlerts(s.alerts) : 'alerts: off');
   if (s.simulator?.failed) parts.push(`simulator stopped: ${s.simulator.failed}`);
+  else if (s.simulator?.sendingHistory) parts.push('sending history');
   else if (s.simulator) parts.push(s.simulator.activeIncidents.length > 0 ? `incident: ${s.simulator.activeIncidents.join(', ')}` : 'no incident');
   return parts.join(' · ');
 }

@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, pixelsOfColour, startErrpulse, type Started } from '../../bench/console-harness.js';
+import { launchChromium, pixelsOfColour, startErrpulse, waitUntilHistoryStored, type Started } from '../../bench/console-harness.js';
 import { testBrokers, uniqueName, waitFor } from '../support/kafka.js';
 import { freePort } from '../support/ports.js';
 
@@ -32,6 +32,9 @@ beforeAll(async () => {
       CLICKHOUSE_DATABASE: uniqueName('console'),
     },
   });
+  // The overview's drawn area and the detector's baseline both need the whole 65-minute history stored;
+  // on a loaded 2-core machine that takes a minute or more after the link is printed.
+  await waitUntilHistoryStored(started, { timeoutMs: 150_000 });
   browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   page = await context.newPage();
@@ -41,7 +44,7 @@ beforeAll(async () => {
   page.on('console', (m) => {
     if (/Content.Security.Policy/i.test(m.text())) cspViolations.push(m.text());
   });
-});
+}, 330_000);
 
 afterAll(async () => {
   await browser?.close();
@@ -120,6 +123,8 @@ describe('the web console', () => {
     // The incidents begin a minute after going live; the page refreshes by itself every 15 s.
     // A spike of one app (the injected incidents are per app), so it has a drilldown.
     const row = page.locator('[data-testid=spikes] tbody tr').filter({ has: page.locator('a', { hasText: 'drilldown' }) }).first();
+    // Its own deadline, longer than the default test timeout: first detection waits on a minute of
+    // incident and the detector's query, which on a loaded machine takes tens of seconds.
     await row.waitFor({ timeout: 300_000 });
     const cells = (await row.locator('td').allTextContents()).map((c) => c.trim());
     const [score, , app, region, observed] = cells as [string, string, string, string, string];
@@ -146,7 +151,7 @@ describe('the web console', () => {
       if (region !== 'all') expect(eventRegion).toBe(region);
       if (code) expect(eventCode?.startsWith(code)).toBe(true);
     }
-  });
+  }, 360_000);
 
   it('narrows the events list from a click on the chart', async () => {
     // A fresh overview: the links followed before carried their filters along, as they should.

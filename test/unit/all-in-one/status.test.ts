@@ -61,6 +61,8 @@ describe('describeStatus', () => {
     expect(text).toContain('ingest not ready: ClickHouse insert failing');
     expect(text).toContain('simulator stopped: broker gone');
     expect(describeStatus({ ...base, simulator: { sent: 5, activeIncidents: ['ws-outage'] } })).toContain('incident: ws-outage');
+    expect(describeStatus({ ...base, simulator: { sent: 5, sendingHistory: true, activeIncidents: [] } })).toMatch(/ · sending history$/);
+    expect(describeStatus({ ...base, simulator: { sent: 5, sendingHistory: false, activeIncidents: [] } })).toMatch(/ · no incident$/);
   });
 });
 
