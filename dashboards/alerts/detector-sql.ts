@@ -2,12 +2,14 @@
 // Grafana's evaluation time ($__toTime, a backend macro that the built-in evaluator expands the same way),
 // because neither panels nor alert rules can pass query parameters.
 import { DETECTOR_LOOKBACK_MINUTES } from '../../lib/detector/parameters.js';
-import { detectorSql } from '../../lib/detector/query.js';
+import { DETECTOR_SETTINGS, detectorSql } from '../../lib/detector/query.js';
 
 /** How far back the detector reads (seasonal days and the baseline before them), for a rule's time range. */
 export const DETECTOR_LOOKBACK_SECONDS = DETECTOR_LOOKBACK_MINUTES * 60;
 
 const detectorAt = (endSql: string) => detectorSql({ endSql }).trim();
+// Each query below tests the detector's columns outside it, so it ends in the detector's settings too
+// (lib/detector/query.ts, DETECTOR_SETTINGS): a clause inside a subquery does not reach the outer query.
 
 /** The labels every detector rule's instances carry, in column order. */
 export const DETECTOR_RULE_LABELS = ['region', 'app_id', 'kind', 'category', 'code'] as const;
@@ -21,7 +23,8 @@ export function reportedScopesSql(where: string): string {
 FROM (
 ${detectorAt('$__toTime')}
 )
-WHERE reported AND (${where})`;
+WHERE reported AND (${where})
+${DETECTOR_SETTINGS}`;
 }
 
 /**
@@ -36,7 +39,8 @@ export function sharedDetectorSql(wheres: readonly string[]): string {
 FROM (
 ${detectorAt('$__toTime')}
 )
-WHERE reported AND (${conditions.join(' OR ')})`;
+WHERE reported AND (${conditions.join(' OR ')})
+${DETECTOR_SETTINGS}`;
 }
 
 /** The reported scopes for a table panel, at the dashboard's end; `where` narrows them. */
@@ -46,7 +50,8 @@ FROM (
 ${detectorAt('$__toTime')}
 )
 WHERE reported AND (${where})
-ORDER BY score DESC`;
+ORDER BY score DESC
+${DETECTOR_SETTINGS}`;
 }
 
 /**
