@@ -87,7 +87,7 @@ export const DETECTOR = {
   minExcess: 5,
   /**
    * A scope is explained by a more specific one holding this share of its excess (Adtributor's
-   * explanatory power), or whose rest (the scope without it) would not be significant on its own ...
+   * explanatory power) ...
    */
   explainShare: 0.8,
   /**
@@ -95,6 +95,12 @@ export const DETECTOR = {
    * the whole platform. Two codes or categories of one app are one incident, and so are an app's regions.
    */
   explainPairShare: 0.9,
+  /**
+   * ... and a part whose rest (the whole without it) is not unusual at this level explains the whole
+   * whatever its share: a noisy platform's other regions can hold 30% of its excess by chance (p ≈ 0.01),
+   * while a platform-wide burst raises every region far beyond it.
+   */
+  quietAlpha: 1e-3,
   /**
    * A part explains its whole only where the excess is concentrated in it: the rest of the whole rose,
    * relatively, at most 1/concentration as much as the part. A proportional rise everywhere is the

@@ -201,14 +201,14 @@ function rest(exPart: string, expPart: string, exWhole: string, expWhole: string
 }
 
 /**
- * Whether a rest (a `rest()` tuple) would not be significant on its own, at the threshold of the whole's
- * best test, with the whole's over-dispersion `c2`: then the part is all there is to the whole's
- * significance, whatever share of a noisy whole's excess it holds.
+ * Whether a rest (a `rest()` tuple) is not unusual on its own (p ≥ quietAlpha, one-sample, with the
+ * whole's over-dispersion `c2`): then the part is all there is to the whole's excess, whatever share of a
+ * noisy whole's excess it holds.
  */
-function quiet(restTuple: string, best: string, c2: string): string {
+function quiet(restTuple: string, c2: string): string {
   const [k, lambda] = [`tupleElement(${restTuple}, 1)`, `tupleElement(${restTuple}, 2)`];
   const surprise = `-log10(greatest(0.5 * erfc(least(sqrt(2 * (${k} * log(${k} / ${lambda}) - ${k} + ${lambda}) / (1 + ${c2} * ${lambda})), 37) / sqrt(2)), 1e-300))`;
-  return `(${k} <= ${lambda} OR ${surprise} < [${DETECTOR_TESTS.map((t) => num(surpriseThreshold(t))).join(', ')}][${best}])`;
+  return `(${k} <= ${lambda} OR ${surprise} < ${num(-Math.log10(DETECTOR.quietAlpha))})`;
 }
 
 /**
@@ -222,10 +222,10 @@ function quiet(restTuple: string, best: string, c2: string): string {
  */
 function explainedAlong(axis: number): string {
   const whole = ['ex_best', 'exp_best'] as const;
-  const single = `((top_${axis}.1 >= ${DETECTOR.explainShare} * ex_best OR ${quiet(`rest_top_${axis}`, 'best', 'c2')}) AND ${concentrated(`top_${axis}.1`, `top_${axis}.2`, ...whole)})`;
+  const single = `((top_${axis}.1 >= ${DETECTOR.explainShare} * ex_best OR ${quiet(`rest_top_${axis}`, 'c2')}) AND ${concentrated(`top_${axis}.1`, `top_${axis}.2`, ...whole)})`;
   const pairAllowed = axis === 2 ? '1' : axis === 1 ? "app_id = ''" : '0';
   if (pairAllowed === '0') return single;
-  const pair = `(${pairAllowed} AND (pair_${axis}.1 >= ${DETECTOR.explainPairShare} * ex_best OR ${quiet(`rest_pair_${axis}`, 'best', 'c2')}) AND ${concentrated(`pair_${axis}.1`, `pair_${axis}.2`, ...whole)})`;
+  const pair = `(${pairAllowed} AND (pair_${axis}.1 >= ${DETECTOR.explainPairShare} * ex_best OR ${quiet(`rest_pair_${axis}`, 'c2')}) AND ${concentrated(`pair_${axis}.1`, `pair_${axis}.2`, ...whole)})`;
   return `(${single} OR ${pair})`;
 }
 
@@ -260,7 +260,7 @@ function absorbs(d: string, o: string): string {
   const labelsOfTuple = (t: string) => LABEL_COLUMNS.map((_, i) => `${t}.${i + 1}`);
   const rested = rest(at(d, 'excess'), at(d, 'expected'), at(o, 'excess'), at(o, 'expected'), best);
   return `(${descendant(labelsOfTuple(d), labelsOfTuple(o))}
-        AND (${at(d, 'excess')} >= ${DETECTOR.explainShare} * ${at(o, 'excess')} OR ${quiet(rested, best, C2_OF_OUT(o, best))})
+        AND (${at(d, 'excess')} >= ${DETECTOR.explainShare} * ${at(o, 'excess')} OR ${quiet(rested, C2_OF_OUT(o, best))})
         AND ${concentrated(at(d, 'excess'), at(d, 'expected'), at(o, 'excess'), at(o, 'expected'))})`;
 }
 
