@@ -146,6 +146,9 @@ const LABEL_COLUMNS = SCOPE_LABELS;
 /** The axes along which a scope has children: label 1 region, 2 app, 4 category, 5 code (3 is the kind). */
 const CHILD_AXES = [1, 2, 4, 5] as const;
 
+/** Where two children along an axis may be two incidents: two apps always, two regions of the whole platform. */
+const PAIR_WHERE: Partial<Record<number, string>> = { 1: "app_id = ''", 2: '1' };
+
 /**
  * A scope's labels as one number, and, per axis, the number of its parent along that axis (the same
  * labels with that one emptied; 0 where it is already empty). A scope meets its children by grouping on
@@ -223,8 +226,8 @@ function quiet(restTuple: string, c2: string): string {
 function explainedAlong(axis: number): string {
   const whole = ['ex_best', 'exp_best'] as const;
   const single = `((top_${axis}.1 >= ${DETECTOR.explainShare} * ex_best OR ${quiet(`rest_top_${axis}`, 'c2')}) AND ${concentrated(`top_${axis}.1`, `top_${axis}.2`, ...whole)})`;
-  const pairAllowed = axis === 2 ? '1' : axis === 1 ? "app_id = ''" : '0';
-  if (pairAllowed === '0') return single;
+  const pairAllowed = PAIR_WHERE[axis];
+  if (pairAllowed === undefined) return single;
   const pair = `(${pairAllowed} AND (pair_${axis}.1 >= ${DETECTOR.explainPairShare} * ex_best OR ${quiet(`rest_pair_${axis}`, 'c2')}) AND ${concentrated(`pair_${axis}.1`, `pair_${axis}.2`, ...whole)})`;
   return `(${single} OR ${pair})`;
 }
@@ -443,7 +446,7 @@ WITH
       AND (category = '' OR ${concentrated('ex_best', 'exp_best', 'signal_wide.1', 'signal_wide.2')}) AS is_leaf
     FROM (
       SELECT *, ${CHILD_AXES.map((axis) => `sorted_${axis}[1] AS top_${axis}, (arraySum(x -> x.1, arraySlice(sorted_${axis}, 1, 2)), arraySum(x -> x.2, arraySlice(sorted_${axis}, 1, 2))) AS pair_${axis}`).join(',\n        ')},
-        ${CHILD_AXES.map((axis) => ['top', 'pair'].map((which) => `${rest(`${which}_${axis}.1`, `${which}_${axis}.2`, 'ex_best', 'exp_best', 'best')} AS rest_${which}_${axis}`).join(', ')).join(',\n        ')},
+        ${CHILD_AXES.flatMap((axis) => (PAIR_WHERE[axis] ? ['top', 'pair'] : ['top']).map((which) => `${rest(`${which}_${axis}.1`, `${which}_${axis}.2`, 'ex_best', 'exp_best', 'best')} AS rest_${which}_${axis}`)).join(',\n        ')},
         ${C2_OF_OUT('out', 'best')} AS c2
       FROM ranked
     )
