@@ -325,6 +325,9 @@ export function detectorSql(o: DetectorSqlOptions): string {
 WITH
   toStartOfMinute(${o.endSql}) AS window_end,
   (${historyStartSql(o.endSql)}) AS history_start,
+  -- The baseline minutes stored history covers: fewer than ${baseMinutes} in a deployment's first hour and a
+  -- half (or after a short --backfill), none before that; the expectation divides by these, not by ${baseMinutes}.
+  toUInt32(ifNull(least(${baseMinutes}, greatest(0, dateDiff('minute', history_start, ${end}) - ${BASELINE_AGO.from - 1})), 0)) AS baseline_covered,
   -- 1. The rollup's rows in the slots read: the last minutes, and the seasonal spans on previous days.
   slots AS (
     SELECT region, app_id, code, category AS stored_category, events,
@@ -360,7 +363,7 @@ WITH
   --    history), and the over-dispersion of the baseline's 10-minute blocks (c², at least noiseFloor).
   expected AS (
     SELECT region, app_id, kind, category, code,
-      (baseline + ${DETECTOR.baselinePseudoEvents}) / ${baseMinutes} AS trailing_rate,
+      (baseline + ${DETECTOR.baselinePseudoEvents}) / greatest(baseline_covered, 1) AS trailing_rate,
       greatest(${DETECTOR.rhythmMin}, least(${DETECTOR.rhythmMax},
         ((season_now + ${DETECTOR.seasonPseudoEvents}) / ${spanMinutes}) / ((season_base + ${DETECTOR.seasonPseudoEvents}) / ${baseMinutes}))) AS rhythm,
       trailing_rate * rhythm AS rate,
@@ -392,7 +395,7 @@ WITH
   --    wider scope: only the significant ones go on.
   scored AS (
     SELECT *,
-      ${each((t) => `if(sup_${fast} >= ${num(-Math.log10(DETECTOR.stillGoingAlpha))}, if(obs_${t.i} >= ${DETECTOR.minRatio} * exp_${t.i}, if(ex_${t.i} >= ${DETECTOR.minExcess}, sup_${t.i} / ${t.threshold}, 0), 0), 0) AS score_${t.i}`, ',\n      ')},
+      ${each((t) => `if(baseline_covered > 0, if(sup_${fast} >= ${num(-Math.log10(DETECTOR.stillGoingAlpha))}, if(obs_${t.i} >= ${DETECTOR.minRatio} * exp_${t.i}, if(ex_${t.i} >= ${DETECTOR.minExcess}, sup_${t.i} / ${t.threshold}, 0), 0), 0), 0) AS score_${t.i}`, ',\n      ')},
       greatest(${each((t) => `score_${t.i}`)}) AS score,
       multiIf(${tests.slice(0, -1).map((t) => `score_${t.i} = score, ${t.i}`).join(', ')}, ${tests.length}) AS best
     FROM tested
