@@ -187,6 +187,12 @@ function concentrated(exPart: string, expPart: string, exWhole: string, expWhole
   return `(${exWhole} - ${exPart} <= greatest(${DETECTOR.minExcess}, ${exPart} * (${expWhole} - ${expPart}) / (${DETECTOR.concentration} * greatest(${expPart}, 1e-9))))`;
 }
 
+/** A signed-root deviance `z` as a surprise: −log10 of the normal upper tail, by erfc, kept finite. */
+const surpriseOfZ = (z: string) => `-log10(greatest(0.5 * erfc(least(${z}, 37) / sqrt(2)), 1e-300))`;
+
+/** The labels of a scope held in a tuple that starts with them (an `out` tuple), as element names. */
+const labelsOfTuple = (t: string) => LABEL_COLUMNS.map((_, i) => `${t}.${i + 1}`);
+
 /** Per test, in DETECTOR_TESTS order: raw events in the window per unit of its expectation (the trend test counts weighted, scaled events). */
 const RAW_PER_EXPECTED = DETECTOR_TESTS.map((t) => {
   if (t.name !== 'trend') return 1;
@@ -210,7 +216,7 @@ function rest(exPart: string, expPart: string, exWhole: string, expWhole: string
  */
 function quiet(restTuple: string, c2: string): string {
   const [k, lambda] = [`tupleElement(${restTuple}, 1)`, `tupleElement(${restTuple}, 2)`];
-  const surprise = `-log10(greatest(0.5 * erfc(least(sqrt(2 * (${k} * log(${k} / ${lambda}) - ${k} + ${lambda}) / (1 + ${c2} * ${lambda})), 37) / sqrt(2)), 1e-300))`;
+  const surprise = surpriseOfZ(`sqrt(2 * (${k} * log(${k} / ${lambda}) - ${k} + ${lambda}) / (1 + ${c2} * ${lambda}))`);
   return `(${k} <= ${lambda} OR ${surprise} < ${num(-Math.log10(DETECTOR.quietAlpha))})`;
 }
 
@@ -260,7 +266,6 @@ const OUT = Object.fromEntries(OUTPUT_FIELDS.map((f, i) => [f, i + 1])) as Recor
 function absorbs(d: string, o: string): string {
   const best = `${o}.${OUT.best}`;
   const at = (t: string, field: 'excess' | 'expected') => `${t}.${OUT[field]}[${best}]`;
-  const labelsOfTuple = (t: string) => LABEL_COLUMNS.map((_, i) => `${t}.${i + 1}`);
   const rested = rest(at(d, 'excess'), at(d, 'expected'), at(o, 'excess'), at(o, 'expected'), best);
   return `(${descendant(labelsOfTuple(d), labelsOfTuple(o))}
         AND (${at(d, 'excess')} >= ${DETECTOR.explainShare} * ${at(o, 'excess')} OR ${quiet(rested, C2_OF_OUT(o, best))})
@@ -386,7 +391,7 @@ WITH
       ${each((t) => `obs_${t.i}, exp_${t.i}, ex_${t.i}`)},
       ${each((t) => `1 + wander * exp_${t.i} AS disp_${t.i}`)},
       ${each((t) => `(obs_${t.i} + base_events) * exp_${t.i} / (exp_${t.i} + base_events) AS pooled_${t.i}`)},
-      ${each((t) => `-log10(greatest(0.5 * erfc(least(if(obs_${t.i} > exp_${t.i}, sqrt(2 * (obs_${t.i} * log(obs_${t.i} / pooled_${t.i}) + base_events * log(base_events / (obs_${t.i} + base_events - pooled_${t.i}))) / disp_${t.i}), 0), 37) / sqrt(2)), 1e-300)) AS sup_${t.i}`, ',\n      ')}
+      ${each((t) => `${surpriseOfZ(`if(obs_${t.i} > exp_${t.i}, sqrt(2 * (obs_${t.i} * log(obs_${t.i} / pooled_${t.i}) + base_events * log(base_events / (obs_${t.i} + base_events - pooled_${t.i}))) / disp_${t.i}), 0)`)} AS sup_${t.i}`, ',\n      ')}
     FROM expected
   ),
   -- 6. Scores: surprise over the test's threshold, where the minimum effect size is met and the fast
@@ -454,9 +459,9 @@ WITH
       FROM ranked
     )
   ),
-  -- 12. A leaf that holds most of a leaf inside it (explainShare of its excess, concentrated there) is
-  --     absorbed by it: a finer scope names the incident where a wider one only became significant
-  --     because its finer parts' own baselines (not yet theirs) had caught up with a long incident. Of the
+  -- 12. A leaf is absorbed by a leaf inside it that holds most of its excess (explainShare, or a quiet
+  --     rest, concentrated there): the finer scope names the incident where the wider one only became
+  --     significant because its own busy baseline, not the finer one's, had taken in a long incident. Of the
   --     leaves left, one inside another is part of that incident; of two overlapping ones (an app across
   --     regions and the region it fails in), the one with the stronger evidence speaks for both. An
   --     absorbed leaf still holds its other parts: only its absorber speaks for it.
@@ -478,7 +483,7 @@ WITH
 SELECT ${OUTPUT_FIELDS.join(', ')},
   observed[best] AS events, expected[best] AS expected_events,
   is_leaf AND NOT absorbed
-  AND NOT arrayExists(a -> ${descendant([...LABEL_COLUMNS], LABEL_COLUMNS.map((_, i) => `a.${i + 1}`))} AND NOT ${absorbs('out', 'a')}, leaf_outs)
+  AND NOT arrayExists(a -> ${descendant([...LABEL_COLUMNS], labelsOfTuple('a'))} AND NOT ${absorbs('out', 'a')}, leaf_outs)
   AND NOT arrayExists((${[...labelsOf('a_'), 'a_score'].join(', ')}) -> ${overlaps(labelsOf('a_'), [...LABEL_COLUMNS])} AND NOT ${descendant(labelsOf('a_'), [...LABEL_COLUMNS])}
       AND NOT ${descendant([...LABEL_COLUMNS], labelsOf('a_'))} AND (a_score > score OR (a_score = score AND (${labelsOf('a_').join(', ')}) < (${LABEL_COLUMNS.join(', ')}))),
     ${[...labelsOf('leaf_'), 'leaf_score'].join(', ')}) AS reported
