@@ -50,6 +50,8 @@ interface Sample {
   inserted: number;
   latenciesMs: number[];
   failed: number;
+  /** What each failed request answered: `path → status`, or `path → error` when no answer came. */
+  failures: string[];
 }
 
 function metric(text: string, name: string): number {
@@ -69,6 +71,12 @@ function slope(xs: number[], ys: number[]): number {
     den += ((xs[i] as number) - mx) ** 2;
   }
   return den === 0 ? 0 : num / den;
+}
+
+function countBy(values: string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const value of values) counts[value] = (counts[value] ?? 0) + 1;
+  return counts;
 }
 
 function percentile(values: number[], p: number): number {
@@ -100,14 +108,15 @@ const child = spawn(process.execPath, ['bin/errpulse.js', 'start', '--rate', Str
 });
 const base = `http://127.0.0.1:${apiPort}`;
 
-async function timed(path: string): Promise<{ ms: number; ok: boolean }> {
+async function timed(path: string): Promise<{ ms: number; ok: boolean; failure?: string }> {
   const started = performance.now();
   try {
     const response = await fetch(base + path, { headers: { authorization: `Bearer ${token}` } });
     await response.arrayBuffer();
-    return { ms: performance.now() - started, ok: response.ok };
-  } catch {
-    return { ms: performance.now() - started, ok: false };
+    const ms = performance.now() - started;
+    return response.ok ? { ms, ok: true } : { ms, ok: false, failure: `${path.split('?')[0]} → ${response.status}` };
+  } catch (error) {
+    return { ms: performance.now() - started, ok: false, failure: `${path.split('?')[0]} → ${(error as Error).message}` };
   }
 }
 
@@ -133,6 +142,7 @@ try {
       inserted: metric(text, 'errpulse_ingest_inserted_total'),
       latenciesMs: results.map((r) => r.ms),
       failed: results.filter((r) => !r.ok).length,
+      failures: results.flatMap((r) => (r.failure ? [r.failure] : [])),
     };
     samples.push(sample);
     if (samples.length % 6 === 0) {
@@ -172,6 +182,7 @@ const report = {
   apiP99ByWindow: windows,
   apiFailed: steady.reduce((a, s) => a + s.failed, 0),
   apiRequests: steady.length * DASHBOARD.length,
+  apiFailures: countBy(steady.flatMap((s) => s.failures)),
   storedPerSecond: storedPerS,
 };
 mkdirSync(join(PROJECT_ROOT, 'bench/results'), { recursive: true });
@@ -182,6 +193,6 @@ console.log(`soak: ${minutes} min at ${rate} events/s (figures after a ${warmupM
   RSS   ${f(report.rssMb.first)} → ${f(report.rssMb.last)} MB (max ${f(report.rssMb.max)}), slope ${f(report.rssMb.slopeMbPerHour)} MB/h
   heap  ${f(report.heapMb.first)} → ${f(report.heapMb.last)} MB (max ${f(report.heapMb.max)}), slope ${f(report.heapMb.slopeMbPerHour)} MB/h
   fds   ${report.fds.first} → ${report.fds.last} (min ${report.fds.min}, max ${report.fds.max})
-  API   ${report.apiRequests} dashboard requests, ${report.apiFailed} failed; p50 ${f(report.apiP50Ms)} ms, p99 ${f(report.apiP99Ms)} ms
+  API   ${report.apiRequests} dashboard requests, ${report.apiFailed} failed${report.apiFailed > 0 ? ` (${Object.entries(report.apiFailures).map(([what, n]) => `${what} ×${n}`).join(', ')})` : ''}; p50 ${f(report.apiP50Ms)} ms, p99 ${f(report.apiP99Ms)} ms
   API p99 by window: ${windows.join('; ')}
   stored ${f(storedPerS)} events/s (asked ${rate})`);
