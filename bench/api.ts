@@ -15,7 +15,7 @@
 //    overhead verdict is the throughput ratio, bare q/s ÷ API req/s: at a fixed number of connections
 //    it is the ratio of the mean time per request, and unlike autocannon's p50 (whole milliseconds,
 //    too coarse for a 7 ms query) it resolves a tenth of a millisecond. Raw numbers go to bench/results/.
-import { fork } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +33,10 @@ const { values: flags } = parseArgs({
     'log-level': { type: 'string', default: 'warn' },
     // A V8 CPU profile of the server process (seeding, bare replay and API alike) written into this folder.
     'cpu-prof': { type: 'string' },
+    // One lowest-priority busy loop per CPU while both sides are measured. On a virtual machine an idle
+    // CPU halts, and waking it costs the next query about a millisecond (BENCHMARKS.md, API): the API,
+    // which waits for each request, pays that; the bare replay, which never leaves the CPUs idle, does not.
+    'keep-cpus-awake': { type: 'boolean', default: false },
   },
 });
 const concurrencies = String(flags.connections).split(',').map(Number);
@@ -96,6 +100,11 @@ function medianStats(all: Stats[]): Stats {
     requests: all.reduce((n, s) => n + s.requests, 0),
   };
 }
+
+const spinners = flags['keep-cpus-awake']
+  ? cpus().map(() => spawn('nice', ['-n', '19', process.execPath, '-e', 'for (;;) {}'], { stdio: 'ignore' }))
+  : [];
+process.on('exit', () => spinners.forEach((spinner) => spinner.kill()));
 
 const child = fork(join(PROJECT_ROOT, 'bench/api-server.ts'), ['--events', String(flags.events), '--log-level', String(flags['log-level'])], {
   execArgv: ['--import', 'tsx', ...(flags['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', String(flags['cpu-prof'])] : [])],
@@ -188,7 +197,7 @@ async function main(): Promise<void> {
   const lines = [
     `Seed: ${seed.events.toLocaleString('en')} events in ${(seed.seedMs / 1000).toFixed(1)} s (${Math.round(seed.events / (seed.seedMs / 1000)).toLocaleString('en')} events/s, ${seed.mode} ClickHouse, rollups filled by the views).`,
     `Load: per scenario and concurrency, ${rounds} alternating rounds of ${durationS} s (bare SQL, then the API through autocannon) after a 3 s warm-up; medians of the rounds. ` +
-      `${machine.cpus} cores (${machine.cpu}), load average ${machine.loadAverage1m?.toFixed(2)} at the end, Node ${machine.node}.`,
+      `${machine.cpus} cores (${machine.cpu}), load average ${machine.loadAverage1m?.toFixed(2)} at the end${spinners.length > 0 ? `, ${spinners.length} idle-priority busy loops keeping the CPUs awake (--keep-cpus-awake; they add ${spinners.length} to the load)` : ''}, Node ${machine.node}.`,
     '',
     '| scenario | connections | answer | API p50 | API p99 | API req/s | bare SQL p50 | bare SQL p99 | bare q/s | overhead p50 | overhead p99 | throughput ratio | before p50 | before p99 | after/before p50 | after/before p99 | after/before, best round |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
@@ -212,8 +221,10 @@ async function main(): Promise<void> {
   console.log(lines.join('\n'));
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
-  child.kill();
-  process.exitCode = 1;
-});
+main()
+  .catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    child.kill();
+    process.exitCode = 1;
+  })
+  .finally(() => spinners.forEach((spinner) => spinner.kill()));
