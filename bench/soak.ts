@@ -3,15 +3,16 @@
 // `errpulse start` (ingest, API, embedded ClickHouse and the simulator in one process) runs against a
 // broker of the soak's own at --rate events/s, for --minutes. Every 10 s the soak loads the API the way a
 // dashboard refreshing does (rates, top, spikes, events at once) and reads the process's /metrics: RSS,
-// heap, open file descriptors and the ingest counters. At the end it prints, for the time after
-// --warmup-minutes: the RSS and heap slopes (least squares, MB per hour), the spread of open fds, the
-// API p99 per window, and the rate actually stored against the one asked for.
+// heap, the memory the engine tracks, open file descriptors and the ingest counters. At the end it prints,
+// for the time after --warmup-minutes: the RSS, heap and engine slopes (least squares, MB per hour), the
+// spread of open fds, the API p99 per window, and the rate actually stored against the one asked for.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { ENGINE_MEMORY_METRIC } from '../lib/clickhouse/engine-memory.js';
 import { loadConfig } from '../lib/config.js';
 import { fetchJars, startLocalBroker, stopLocalBroker } from '../lib/kafka/local-broker.js';
 import { PROJECT_ROOT } from '../lib/paths.js';
@@ -46,6 +47,8 @@ interface Sample {
   atS: number;
   rssMb: number;
   heapMb: number;
+  /** What ClickHouse tracks (queries, merges, inserts in flight): the engine's part of the RSS. */
+  engineMb: number;
   fds: number;
   inserted: number;
   latenciesMs: number[];
@@ -138,6 +141,7 @@ try {
       atS: (Date.now() - started) / 1000,
       rssMb: metric(text, 'errpulse_process_process_resident_memory_bytes') / 2 ** 20,
       heapMb: metric(text, 'errpulse_process_nodejs_heap_size_used_bytes') / 2 ** 20,
+      engineMb: metric(text, ENGINE_MEMORY_METRIC) / 2 ** 20,
       fds: metric(text, 'errpulse_process_process_open_fds'),
       inserted: metric(text, 'errpulse_ingest_inserted_total'),
       latenciesMs: results.map((r) => r.ms),
@@ -146,7 +150,7 @@ try {
     };
     samples.push(sample);
     if (samples.length % 6 === 0) {
-      console.error(`soak: ${(sample.atS / 60).toFixed(1)} min · rss ${sample.rssMb.toFixed(0)} MB · heap ${sample.heapMb.toFixed(0)} MB · fds ${sample.fds} · inserted ${sample.inserted}`);
+      console.error(`soak: ${(sample.atS / 60).toFixed(1)} min · rss ${sample.rssMb.toFixed(0)} MB · heap ${sample.heapMb.toFixed(0)} MB · engine ${sample.engineMb.toFixed(0)} MB · fds ${sample.fds} · inserted ${sample.inserted}`);
     }
     await new Promise((r) => setTimeout(r, Math.max(0, refreshMs - (Date.now() - tick))));
   }
@@ -176,6 +180,7 @@ const report = {
   samples: steady.length,
   rssMb: { first: first.rssMb, last: last.rssMb, max: Math.max(...steady.map((s) => s.rssMb)), slopeMbPerHour: slope(hours, steady.map((s) => s.rssMb)) },
   heapMb: { first: first.heapMb, last: last.heapMb, max: Math.max(...steady.map((s) => s.heapMb)), slopeMbPerHour: slope(hours, steady.map((s) => s.heapMb)) },
+  engineMb: { first: first.engineMb, last: last.engineMb, max: Math.max(...steady.map((s) => s.engineMb)), slopeMbPerHour: slope(hours, steady.map((s) => s.engineMb)) },
   fds: { min: Math.min(...steady.map((s) => s.fds)), max: Math.max(...steady.map((s) => s.fds)), first: first.fds, last: last.fds },
   apiP50Ms: percentile(steady.flatMap((s) => s.latenciesMs), 50),
   apiP99Ms: percentile(steady.flatMap((s) => s.latenciesMs), 99),
@@ -192,6 +197,7 @@ const f = (n: number) => n.toFixed(1);
 console.log(`soak: ${minutes} min at ${rate} events/s (figures after a ${warmupMinutes} min warm-up, ${steady.length} samples)
   RSS   ${f(report.rssMb.first)} → ${f(report.rssMb.last)} MB (max ${f(report.rssMb.max)}), slope ${f(report.rssMb.slopeMbPerHour)} MB/h
   heap  ${f(report.heapMb.first)} → ${f(report.heapMb.last)} MB (max ${f(report.heapMb.max)}), slope ${f(report.heapMb.slopeMbPerHour)} MB/h
+  engine ${f(report.engineMb.first)} → ${f(report.engineMb.last)} MB tracked by ClickHouse (max ${f(report.engineMb.max)}), slope ${f(report.engineMb.slopeMbPerHour)} MB/h
   fds   ${report.fds.first} → ${report.fds.last} (min ${report.fds.min}, max ${report.fds.max})
   API   ${report.apiRequests} dashboard requests, ${report.apiFailed} failed${report.apiFailed > 0 ? ` (${Object.entries(report.apiFailures).map(([what, n]) => `${what} ×${n}`).join(', ')})` : ''}; p50 ${f(report.apiP50Ms)} ms, p99 ${f(report.apiP99Ms)} ms
   API p99 by window: ${windows.join('; ')}

@@ -4,6 +4,7 @@
 // the simulator with incidents → the alert evaluator → a live status line. Ctrl-C stops it all in that order, reversed.
 // Wiring only: the parts live in services/ and in this folder.
 import { connectClickHouse } from '../../lib/clickhouse/client.js';
+import { watchEngineMemory } from '../../lib/clickhouse/engine-memory.js';
 import { migrate, schemaOptions } from '../../lib/clickhouse/migrate.js';
 import type { Config } from '../../lib/config.js';
 import { createKafka, ensureTopics } from '../../lib/kafka/client.js';
@@ -62,6 +63,8 @@ export async function main(config: Config, opts: StartOptions): Promise<void> {
     await migrate(clickhouse.client, schemaOptions(config.clickhouse));
 
     const registry = createMetricsRegistry();
+    const engineMemory = watchEngineMemory(clickhouse, registry);
+    stopping.push({ name: 'engine memory gauge', stop: () => engineMemory.stop() });
     const worker = createIngestWorker({ config: { ...config, kafka: kafkaConfig }, clickhouse, kafka, logger, registry });
     stopping.push({ name: 'ingest worker', stop: () => worker.stop() });
     await worker.start();
