@@ -104,6 +104,8 @@ function medianStats(all: Stats[]): Stats {
 const spinners = flags['keep-cpus-awake']
   ? cpus().map(() => spawn('nice', ['-n', '19', process.execPath, '-e', 'for (;;) {}'], { stdio: 'ignore' }))
   : [];
+// Unreferenced, so they never keep the bench alive; killed however it exits.
+spinners.forEach((spinner) => spinner.unref());
 process.on('exit', () => spinners.forEach((spinner) => spinner.kill()));
 
 const child = fork(join(PROJECT_ROOT, 'bench/api-server.ts'), ['--events', String(flags.events), '--log-level', String(flags['log-level'])], {
@@ -221,10 +223,8 @@ async function main(): Promise<void> {
   console.log(lines.join('\n'));
 }
 
-main()
-  .catch((err: unknown) => {
-    console.error(err instanceof Error ? err.message : err);
-    child.kill();
-    process.exitCode = 1;
-  })
-  .finally(() => spinners.forEach((spinner) => spinner.kill()));
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  child.kill();
+  process.exitCode = 1;
+});

@@ -113,13 +113,14 @@ const base = `http://127.0.0.1:${apiPort}`;
 
 async function timed(path: string): Promise<{ ms: number; ok: boolean; failure?: string }> {
   const started = performance.now();
+  const failure = (answer: string | number) => `${path.split('?')[0]} → ${answer}`;
   try {
     const response = await fetch(base + path, { headers: { authorization: `Bearer ${token}` } });
     await response.arrayBuffer();
     const ms = performance.now() - started;
-    return response.ok ? { ms, ok: true } : { ms, ok: false, failure: `${path.split('?')[0]} → ${response.status}` };
+    return response.ok ? { ms, ok: true } : { ms, ok: false, failure: failure(response.status) };
   } catch (error) {
-    return { ms: performance.now() - started, ok: false, failure: `${path.split('?')[0]} → ${(error as Error).message}` };
+    return { ms: performance.now() - started, ok: false, failure: failure((error as Error).message) };
   }
 }
 
